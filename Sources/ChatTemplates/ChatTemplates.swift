@@ -1,0 +1,2 @@
+/// The ChatTemplates module; see DESIGN.md for what it owns.
+public enum ChatTemplatesModule {}

@@ -1,0 +1,2 @@
+/// The Engine module; see DESIGN.md for what it owns.
+public enum EngineModule {}

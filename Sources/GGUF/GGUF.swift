@@ -1,0 +1,2 @@
+/// The GGUF module; see DESIGN.md for what it owns.
+public enum GGUFModule {}

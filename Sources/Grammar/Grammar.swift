@@ -1,0 +1,2 @@
+/// The Grammar module; see DESIGN.md for what it owns.
+public enum GrammarModule {}

@@ -1,0 +1,1 @@
+#include "toolshell_plugin.h"

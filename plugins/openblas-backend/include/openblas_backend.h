@@ -1,0 +1,1 @@
+/* OpenBLAS backend plugin: private declarations. */
