@@ -47,6 +47,17 @@ public struct JSONObject: Sendable {
     public var pairs: [(key: String, value: JSONValue)] { keys.map { ($0, storage[$0]!) } }
     public var values: [JSONValue] { keys.map { storage[$0]! } }
     public func contains(_ key: String) -> Bool { storage[key] != nil }
+
+    /// Reserves room for `n` members.
+    public mutating func reserveCapacity(_ n: Int) {
+        keys.reserveCapacity(n)
+        storage.reserveCapacity(n)
+    }
+
+    /// Adds a member; an existing key keeps its position and takes the new value.
+    mutating func appendNew(_ key: String, _ value: JSONValue) {
+        if storage.updateValue(value, forKey: key) == nil { keys.append(key) }
+    }
 }
 
 extension JSONObject: Sequence {
