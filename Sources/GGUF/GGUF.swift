@@ -1,2 +1,0 @@
-/// The GGUF module; see DESIGN.md for what it owns.
-public enum GGUFModule {}
