@@ -17,6 +17,7 @@ protocol Subcommand: Sendable {
 enum CommandLineInterface {
     /// Every subcommand, in the order `--help` lists them.
     static let subcommands: [any Subcommand.Type] = [
+        BenchCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {
