@@ -1,0 +1,97 @@
+/// An immutable hash map from byte strings to Int32 values, built once per vocabulary.
+/// Lookups take a pointer and a length, so the hot paths never allocate.
+struct ByteStringTable: Sendable {
+    private var storage: [UInt8] = []
+    private var starts: [Int32] = []
+    private var lengths: [Int32] = []
+    private var values: [Int32] = []
+    private var slots: [Int32] = []      // entry index + 1; 0 = empty
+    private var mask: Int = 0
+
+    init() {}
+
+    /// Builds a table; for a repeated key the LAST value wins (as a C++ `map[key] = v` loop).
+    init<S: Sequence>(_ entries: S) where S.Element == ([UInt8], Int32) {
+        for (key, value) in entries { insert(key, value) }
+    }
+
+    var count: Int { values.count }
+
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        guard let p else { return h }
+        for i in 0 ..< n {
+            h ^= UInt64(p[i])
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h ^ (h >> 29)
+    }
+
+    private mutating func grow() {
+        let capacity = max(16, (values.count + 1) * 2).nextPowerOfTwo
+        mask = capacity - 1
+        slots = [Int32](repeating: 0, count: capacity)
+        storage.withUnsafeBufferPointer { buf in
+            for e in 0 ..< values.count {
+                var s = Int(truncatingIfNeeded: Self.hash(buf.baseAddress.map { $0 + Int(starts[e]) }, Int(lengths[e]))) & mask
+                while slots[s] != 0 { s = (s + 1) & mask }
+                slots[s] = Int32(e + 1)
+            }
+        }
+    }
+
+    mutating func insert(_ key: [UInt8], _ value: Int32) {
+        if let e = key.withUnsafeBufferPointer({ entryIndex($0.baseAddress, $0.count) }) {
+            values[e] = value
+            return
+        }
+        if (values.count + 1) * 2 > slots.count { grow() }
+        let e = values.count
+        starts.append(Int32(storage.count))
+        lengths.append(Int32(key.count))
+        storage += key
+        values.append(value)
+        var s = key.withUnsafeBufferPointer { Int(truncatingIfNeeded: Self.hash($0.baseAddress, $0.count)) } & mask
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = Int32(e + 1)
+    }
+
+    private func entryIndex(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        var s = Int(truncatingIfNeeded: Self.hash(p, n)) & mask
+        return storage.withUnsafeBufferPointer { buf -> Int? in
+            while true {
+                let slot = Int(slots[s])
+                if slot == 0 { return nil }
+                let e = slot - 1
+                if Int(lengths[e]) == n {
+                    if n == 0 { return e }
+                    if let p, let base = buf.baseAddress, memcmpBytes(base + Int(starts[e]), p, n) { return e }
+                }
+                s = (s + 1) & mask
+            }
+        }
+    }
+
+    /// The value for the bytes `p[0..<n]`.
+    @inline(__always) func lookup(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32? {
+        entryIndex(p, n).map { values[$0] }
+    }
+
+    func lookup(_ key: [UInt8]) -> Int32? {
+        key.withUnsafeBufferPointer { lookup($0.baseAddress, $0.count) }
+    }
+}
+
+@inline(__always) func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    for i in 0 ..< n where a[i] != b[i] { return false }
+    return true
+}
+
+extension Int {
+    var nextPowerOfTwo: Int {
+        var v = 1
+        while v < self { v <<= 1 }
+        return v
+    }
+}
