@@ -48,3 +48,7 @@ static inline int ts_rl_point(void) { return rl_point; }
 static inline void ts_rl_set_instream(FILE *f) { rl_instream = f; }
 static inline void ts_rl_set_outstream(FILE *f) { rl_outstream = f; }
 static inline int ts_history_length(void) { return history_length; }
+
+#include <spawn.h>
+/// glibc ≥ 2.29 exports this, but its declaration needs _GNU_SOURCE; declared here for the tool runner.
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);

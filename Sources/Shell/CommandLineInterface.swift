@@ -17,13 +17,14 @@ protocol Subcommand: Sendable {
 enum CommandLineInterface {
     /// Every subcommand, in the order `--help` lists them.
     static let subcommands: [any Subcommand.Type] = [
+        ChatCommand.self,
+        RunCommand.self,
         BenchCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {
         guard let first = arguments.first else {
-            printUsage()
-            return 2
+            return ChatCommand.run([])
         }
         switch first {
         case "--version", "-V":
@@ -36,13 +37,17 @@ enum CommandLineInterface {
             if let command = subcommands.first(where: { $0.name == first }) {
                 return command.run(Array(arguments.dropFirst()))
             }
+            if first.hasPrefix("-") && first != "-" {
+                // `toolshell --model M` and the like: options of the interactive shell.
+                return ChatCommand.run(arguments)
+            }
             FileHandle.standardError.write(Data("toolshell: unknown command '\(first)'; run 'toolshell --help' for the list\n".utf8))
             return 2
         }
     }
 
     static func printUsage() {
-        var text = "toolshell \(toolshellVersion): an interactive, scriptable shell for tool calling and structured output\n\nusage: toolshell COMMAND [ARGS...]\n\ncommands:\n"
+        var text = "toolshell \(toolshellVersion): an interactive, scriptable shell for tool calling and structured output\n\nusage: toolshell [COMMAND] [ARGS...]   (no command: the interactive shell)\n\ncommands:\n"
         for command in subcommands {
             text += "  \(command.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(command.summary)\n"
         }

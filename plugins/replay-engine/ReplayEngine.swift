@@ -88,7 +88,7 @@ nonisolated(unsafe) private let replayVTable: UnsafeMutablePointer<ts_engine_vta
                 let m = ReplayModel(path: p, recording: recording)
                 return OpaquePointer(Unmanaged.passRetained(m).toOpaque())
             } catch let failure {
-                setError(error, failure.description)
+                setError(error, String(describing: failure))
                 return nil
             }
         },

@@ -98,7 +98,7 @@ final class HumanRenderer: EventSink {
     /// `12 prompt tokens · 34 generated · first token 0.12 s · 45.6 tok/s`
     static func statsLine(_ s: TurnStats) -> String {
         var parts: [String] = []
-        parts.append("\(s.promptTokens.map(String.init) ?? "?") prompt tokens")
+        parts.append(s.promptTokens.map { "\($0) prompt tokens" } ?? "prompt tokens n/a")
         parts.append("\(s.generatedTokens) generated")
         if let ttft = s.timeToFirstToken { parts.append(String(format: "first token %.2f s", ttft)) }
         if let tps = s.tokensPerSecond { parts.append(String(format: "%.1f tok/s", tps)) }

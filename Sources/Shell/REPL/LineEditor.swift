@@ -20,7 +20,7 @@ nonisolated(unsafe) private var activeCompletionProvider: CompletionProvider?
 /// Only one instance is meaningful per process (libedit's state is global).
 final class LineEditor {
     let historyPath: String?
-    private static let wordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n\"'")!
+    nonisolated(unsafe) private static let wordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n\"'")!
 
     /// Sets up libedit; loads the history file when there is one.
     init(historyPath: String?, completion: @escaping CompletionProvider) {

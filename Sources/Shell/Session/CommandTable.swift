@@ -6,6 +6,8 @@ indirect enum ArgumentCompletion: Sendable {
     case settingKeys
     case parserNames
     case toolNames
+    /// auto, required, none and the tool names.
+    case toolChoices
     case modelNames
     case commandNames
     /// A sub-command word, then what follows each one.

@@ -10,7 +10,7 @@ struct ToolEntry: Sendable {
 }
 
 /// How `/tool-choice` steers the model.
-enum ToolChoice: Sendable, Equatable {
+enum ToolChoiceMode: Sendable, Equatable {
     case auto, required, none
     case named(String)
 
@@ -84,7 +84,7 @@ final class ShellSession {
     /// The conversation without the system prompt, as OpenAI chat messages.
     var messages: [JSONValue] = []
     var tools: [ToolEntry] = []
-    var toolChoice: ToolChoice = .auto
+    var toolChoice: ToolChoiceMode = .auto
     /// Parser name as chosen: "auto" follows the model's template.
     var parserSetting = "auto"
     var constraint: OutputConstraint?
@@ -96,14 +96,17 @@ final class ShellSession {
     var model: (any ShellModel)?
     /// Loads models by name or path; swapped in tests.
     var modelLoader: ModelLoader
+    /// Extra plugin directories (--plugin-path).
+    var pluginPaths: [String] = []
 
     private(set) var errorCount = 0
     private(set) var expectFailures = 0
     private(set) var quitRequested = false
     private var turnCounter = 0
+    var callCounter = 0
 
     init(sink: EventSink, interactive: Bool, baseDirectory: String = FileManager.default.currentDirectoryPath,
-         modelLoader: ModelLoader = ModelLoader()) {
+         modelLoader: ModelLoader) {
         self.sink = sink
         self.interactive = interactive
         self.baseDirectory = baseDirectory

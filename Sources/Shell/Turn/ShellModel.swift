@@ -7,7 +7,7 @@ struct GenerationRequest: Sendable {
     var prompt: String?
     var messages: [JSONValue]
     var tools: [JSONValue]
-    var toolChoice: ToolChoice
+    var toolChoice: ToolChoiceMode
     var settings: Settings
     var constraint: OutputConstraint?
     /// Whether a tool call must be forced from the first token (required / named choice).

@@ -1,0 +1,127 @@
+import Engine
+import Foundation
+import Schema
+
+extension CommandTable {
+    /// /load, /models, /plugins, /set, /show.
+    static let modelCommands: [CommandSpec] = [
+        CommandSpec(
+            name: "/load", usage: ["/load MODEL"],
+            summary: "load a model by default name or path (GGUF file, or a replay recording)",
+            details: """
+            MODEL is a default model name (see /models), a .gguf file, or a .jsonl/.json recording
+            for the replay engine. ctx, threads and backend from /set apply. The conversation is kept.
+            """,
+            completion: .modelNames,
+            run: { session, input throws(ShellError) in
+                let words = try input.words()
+                guard words.count == 1, let name = words.first else {
+                    throw ShellError(.usage, "/load takes one model name or path", fix: "/load qwen2.5-coder-0.5b")
+                }
+                try session.loadModel(name)
+            }),
+        CommandSpec(
+            name: "/models", usage: ["/models"], summary: "list the default models and the models in the cache",
+            details: "", completion: .none,
+            run: { session, _ throws(ShellError) in session.info("/models", session.modelListing()) }),
+        CommandSpec(
+            name: "/plugins", usage: ["/plugins"], summary: "list engine and backend plugins found on the search path",
+            details: "Search path: --plugin-path, TOOLSHELL_PLUGIN_PATH, then the executable's directory.",
+            completion: .none,
+            run: { session, _ throws(ShellError) in session.info("/plugins", session.pluginListing()) }),
+        CommandSpec(
+            name: "/set", usage: ["/set KEY VALUE", "/set"], summary: "change a sampling or shell setting",
+            details: settingSpecs.map { "  \($0.key.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.help)" }
+                .joined(separator: "\n"),
+            completion: .settingKeys,
+            run: { session, input throws(ShellError) in
+                let words = try input.words()
+                guard let key = words.first else {
+                    session.info("/set", session.settings.description)
+                    return
+                }
+                try session.settings.set(key, words: Array(words.dropFirst()))
+            }),
+        CommandSpec(
+            name: "/show", usage: ["/show [model|params|tools|template|prompt|parser|constraint]"],
+            summary: "show the model, settings, tools, chat template, last prompt, parser or constraint",
+            details: "", completion: .words(["model", "params", "tools", "template", "prompt", "parser", "constraint"]),
+            run: { session, input throws(ShellError) in
+                let words = try input.words()
+                try session.show(words.first ?? "model")
+            }),
+    ]
+}
+
+extension ShellSession {
+    /// Loads a model through `modelLoader`, with a progress line in the interactive shell.
+    func loadModel(_ nameOrPath: String) throws(ShellError) {
+        let local = resolvePath(nameOrPath)
+        let path = nameOrPath.contains("/") || FileManager.default.fileExists(atPath: local) ? local : nameOrPath
+        var lastShown = -1
+        let interactive = self.interactive
+        let loaded = try modelLoader.load(path, settings) { fraction in
+            guard interactive else { return }
+            let percent = Int(fraction * 100)
+            if percent / 10 != lastShown / 10 {
+                lastShown = percent
+                FileHandle.standardError.write(Data("\rloading \(nameOrPath): \(percent)%".utf8))
+            }
+        }
+        if interactive, lastShown >= 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        model = loaded
+        info("/load", "loaded \(loaded.displayName) (\(loaded.engineName) engine)\(parserSummarySuffix)")
+    }
+
+    private var parserSummarySuffix: String {
+        if let name = activeParserName { return "; tool parser: \(name)" }
+        return ""
+    }
+
+    func modelListing() -> String {
+        var lines = ["default models (cache: \(ModelPaths.cacheDirectory)):"]
+        for model in ModelPaths.defaults {
+            let path = ModelPaths.cachedPath(of: model)
+            let present = FileManager.default.fileExists(atPath: path)
+            lines.append("  \(model.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(present ? "downloaded" : "not downloaded (run make setup)")")
+        }
+        let known = Set(ModelPaths.defaults.map(\.fileName))
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: ModelPaths.cacheDirectory)) ?? [])
+            .filter { $0.hasSuffix(".gguf") && !known.contains($0) }.sorted()
+        if !others.isEmpty {
+            lines.append("other models in the cache:")
+            lines += others.map { "  \(ModelPaths.cacheDirectory)/\($0)" }
+        }
+        if let model { lines.append("loaded: \(model.displayName) (\(model.path))") }
+        return lines.joined(separator: "\n")
+    }
+
+    func show(_ what: String) throws(ShellError) {
+        switch what {
+        case "model":
+            guard let model else { info("/show", "no model loaded; /load MODEL (see /models)"); return }
+            var lines = ["model:  \(model.displayName)", "path:   \(model.path)", "engine: \(model.engineName)"]
+            lines += model.details.map { "\($0.0): \($0.1)" }
+            info("/show", lines.joined(separator: "\n"))
+        case "params":
+            info("/show", settings.description)
+        case "tools":
+            if tools.isEmpty { info("/show", "no tools; /tools add FILE|JSON|NAME DSL"); return }
+            info("/show", tools.map { entry in
+                "\(entry.definition.jsonString(.python(indent: 2)))\n  binding: \(entry.binding?.summary ?? "none (the turn stops at a call)")"
+            }.joined(separator: "\n") + "\ntool choice: \(toolChoice.text)")
+        case "template":
+            guard let model else { throw ShellError(.usage, "no model loaded", fix: "/load MODEL first") }
+            info("/show", model.chatTemplate ?? "(the model has no chat template)")
+        case "prompt":
+            info("/show", lastPrompt ?? "(no prompt yet; /render shows the prompt the next turn would send)")
+        case "parser":
+            info("/show", "parser: \(parserSetting)\(parserSetting == "auto" ? " → \(activeParserName ?? "none (plain text)")" : "")")
+        case "constraint":
+            info("/show", constraint?.summary ?? "no constraint")
+        default:
+            throw ShellError(.usage, "/show does not know '\(what)'",
+                             fix: "one of: model, params, tools, template, prompt, parser, constraint")
+        }
+    }
+}

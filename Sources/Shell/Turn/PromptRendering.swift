@@ -1,0 +1,11 @@
+import Schema
+
+extension ShellSession {
+    /// The prompt text for the conversation through the model's chat template; nil when the
+    /// model has no template (text engines then receive the messages themselves).
+    func renderPrompt(addGenerationPrompt: Bool) throws(ShellError) -> String? {
+        guard let model else { throw ShellError(.usage, "no model loaded", fix: "/load MODEL first") }
+        guard model.chatTemplate != nil else { return nil }
+        return nil
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import PluginABI
+import Schema
+
+/// A model opened by a TEXT engine plugin (replay, remote servers): the plugin yields text
+/// pieces; the shell applies stop strings and counts pieces as generated tokens.
+@MainActor
+final class TextEngineModel: ShellModel {
+    let path: String
+    let engineName: String
+    let chatTemplate: String?
+    let details: [(String, String)]
+    private let library: EnginePluginLibrary
+    private let handle: OpaquePointer
+
+    var displayName: String { (path as NSString).lastPathComponent }
+
+    init(library: EnginePluginLibrary, path: String, settings: Settings, progress: (Double) -> Void) throws(ShellError) {
+        self.library = library
+        self.path = path
+        engineName = library.name
+        let vtable = library.vtable
+        var config = JSONObject()
+        config["ctx"] = .integer(Int64(settings.int("ctx") ?? 4096))
+        config["threads"] = .integer(Int64(settings.int("threads") ?? 0))
+        var error: UnsafeMutablePointer<CChar>?
+        let opened: OpaquePointer? = withoutActuallyEscaping(progress) { progress in
+            var box = progress
+            return withUnsafeMutablePointer(to: &box) { boxPointer in
+                vtable.pointee.open_model?(path, JSONValue.object(config).jsonString(.compact), nil, { fraction, user in
+                    user?.assumingMemoryBound(to: ((Double) -> Void).self).pointee(Double(fraction))
+                }, UnsafeMutableRawPointer(boxPointer), &error)
+            }
+        }
+        guard let opened else {
+            let message = library.takeString(error) ?? "unknown error"
+            throw ShellError(.model, "the \(library.name) engine cannot open \(path): \(message)",
+                             fix: "check the file (see the message), or load another model")
+        }
+        handle = opened
+        let info = library.takeString(vtable.pointee.model_info_json?(opened)).flatMap { try? JSONValue.parse($0) }
+        chatTemplate = info?["chat_template"]?.stringValue
+        details = (info?.objectValue?.pairs ?? []).filter { $0.key != "chat_template" && $0.key != "path" }
+            .map { ($0.key, $0.value.stringValue ?? $0.value.jsonString(.compact)) }
+    }
+
+    deinit {
+        let close = library.vtable.pointee.close_model
+        MainActor.assumeIsolated { close?(handle) }
+    }
+
+    func tokenize(_ text: String) throws(ShellError) -> [(id: Int32, piece: String)] {
+        throw ShellError(.usage, "the \(engineName) engine produces text and has no tokenizer",
+                         fix: "/load a GGUF model to see tokens")
+    }
+
+    func generate(_ request: GenerationRequest, isCancelled: () -> Bool,
+                  onPiece: (String) -> Void) throws(ShellError) -> GenerationOutcome
+    {
+        let vtable = library.vtable
+        var error: UnsafeMutablePointer<CChar>?
+        guard let sequence = vtable.pointee.create_sequence?(handle, UInt32(request.settings.int("ctx") ?? 4096), &error) else {
+            throw ShellError(.model, "cannot start a sequence: \(library.takeString(error) ?? "unknown error")")
+        }
+        defer { vtable.pointee.free_sequence?(sequence) }
+        var body = JSONObject()
+        if let prompt = request.prompt { body["prompt"] = .string(prompt) }
+        body["messages"] = .array(request.messages)
+        body["tools"] = .array(request.tools)
+        body["tool_choice"] = request.toolChoice.json
+        var params = JSONObject()
+        for spec in settingSpecs { params[spec.key] = request.settings[spec.key] }
+        body["params"] = .object(params)
+        guard vtable.pointee.generate_text?(sequence, JSONValue.object(body).jsonString(.compact), &error) == TS_OK else {
+            throw ShellError(.model, library.takeString(error) ?? "the \(engineName) engine failed to start generating")
+        }
+        var stops = StopStringFilter(stops: request.settings.strings("stop"))
+        var generated = 0
+        while true {
+            if isCancelled() {
+                if let rest = stops.flush() { onPiece(rest) }
+                return GenerationOutcome(promptTokens: nil, generatedTokens: generated, finishReason: "cancelled")
+            }
+            var finish: UnsafeMutablePointer<CChar>?
+            guard let raw = vtable.pointee.next_text?(sequence, &finish, &error) else {
+                if let message = library.takeString(error) {
+                    throw ShellError(.model, "the \(engineName) engine failed: \(message)")
+                }
+                if let rest = stops.flush() { onPiece(rest) }
+                return GenerationOutcome(promptTokens: nil, generatedTokens: generated,
+                                         finishReason: library.takeString(finish) ?? "stop")
+            }
+            let piece = library.takeString(raw) ?? ""
+            generated += 1
+            let (emit, stopped) = stops.feed(piece)
+            if !emit.isEmpty { onPiece(emit) }
+            if stopped { return GenerationOutcome(promptTokens: nil, generatedTokens: generated, finishReason: "stop") }
+        }
+    }
+}
+
+/// Holds back text that could be the start of a stop string; cuts the output at a stop string.
+struct StopStringFilter {
+    let stops: [String]
+    private var pending = ""
+
+    init(stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
+
+    /// Text safe to show now, and whether a stop string was reached.
+    mutating func feed(_ piece: String) -> (String, Bool) {
+        guard !stops.isEmpty else { return (piece, false) }
+        pending += piece
+        if let hit = stops.compactMap({ pending.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+            let out = String(pending[..<hit.lowerBound])
+            pending = ""
+            return (out, true)
+        }
+        // Keep the longest suffix that is a prefix of some stop string.
+        var keep = 0
+        for stop in stops {
+            for length in stride(from: min(stop.count - 1, pending.count), to: 0, by: -1)
+            where pending.hasSuffix(stop.prefix(length)) {
+                keep = max(keep, length)
+                break
+            }
+        }
+        let out = String(pending.dropLast(keep))
+        pending = String(pending.suffix(keep))
+        return (out, false)
+    }
+
+    /// Whatever is held back at the end of the reply.
+    mutating func flush() -> String? {
+        defer { pending = "" }
+        return pending.isEmpty ? nil : pending
+    }
+}
+
+/// An engine plugin library opened with dlopen, its descriptor checked.
+final class EnginePluginLibrary: @unchecked Sendable {
+    let path: String
+    let name: String
+    let summary: String
+    let output: UInt32
+    let vtable: UnsafePointer<ts_engine_vtable>
+    private let handle: UnsafeMutableRawPointer
+
+    /// Opens the library; the error names the file and the reason (missing symbol, ABI version, kind).
+    init(path: String) throws(ShellError) {
+        self.path = path
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw ShellError(.model, "cannot load plugin \(path): \(dlerror().map { String(cString: $0) } ?? "unknown error")")
+        }
+        self.handle = handle
+        guard let symbol = dlsym(handle, TS_PLUGIN_ENTRY_SYMBOL) else {
+            throw ShellError(.model, "plugin \(path) has no \(TS_PLUGIN_ENTRY_SYMBOL) symbol")
+        }
+        let entry = unsafeBitCast(symbol, to: ts_plugin_entry_fn.self)
+        guard let descriptor = entry() else { throw ShellError(.model, "plugin \(path) returned no descriptor") }
+        guard descriptor.pointee.abi_version == TS_ABI_VERSION else {
+            throw ShellError(.model, "plugin \(path) has ABI version \(descriptor.pointee.abi_version); this toolshell needs \(TS_ABI_VERSION)",
+                             fix: "rebuild the plugin against this toolshell's toolshell_plugin.h")
+        }
+        guard descriptor.pointee.kind == UInt32(TS_PLUGIN_ENGINE.rawValue), let table = descriptor.pointee.vtable else {
+            throw ShellError(.model, "plugin \(path) is not an engine plugin")
+        }
+        let vtable = table.assumingMemoryBound(to: ts_engine_vtable.self)
+        guard vtable.pointee.abi_version == TS_ABI_VERSION,
+              vtable.pointee.struct_size >= UInt32(MemoryLayout<ts_engine_vtable>.size) else {
+            throw ShellError(.model, "plugin \(path): engine table version or size does not match this toolshell")
+        }
+        self.vtable = vtable
+        name = descriptor.pointee.name.map { String(cString: $0) } ?? (path as NSString).lastPathComponent
+        summary = descriptor.pointee.description.map { String(cString: $0) } ?? ""
+        output = vtable.pointee.output
+    }
+
+    /// Copies a plugin-allocated string and frees it with the plugin's allocator.
+    func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        defer { vtable.pointee.free_string?(pointer) }
+        return String(cString: pointer)
+    }
+}
