@@ -76,8 +76,9 @@ nonisolated(unsafe) private let replayVTable: UnsafeMutablePointer<ts_engine_vta
         can_open: { path in
             guard let path else { return 0 }
             let p = String(cString: path)
+            // Cheap check by extension; open_model reports what is wrong inside the file.
             guard p.hasSuffix(".jsonl") || p.hasSuffix(".json") else { return 0 }
-            return (try? ReplayRecording.load(path: p)) != nil ? 1 : 0
+            return FileManager.default.isReadableFile(atPath: p) ? 1 : 0
         },
         open_model: { path, _, _, progress, user, error in
             guard let path else { setError(error, "no path given"); return nil }

@@ -43,6 +43,7 @@ struct REPL {
                 number += 1
                 editor.remember(line)
                 guard let logical = assembler.feed(line, at: SourceLocation(source: "<repl>", line: number)) else { continue }
+                if logical.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
                 transcript?.recordInput(logical)
                 session.execute(logical)
             }

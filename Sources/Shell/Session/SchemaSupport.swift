@@ -2,8 +2,9 @@ import Foundation
 import Schema
 
 extension ShellSession {
-    /// Checks that a value can be a JSON Schema (an object or a boolean whose `type` names JSON types).
-    func checkSchema(_ schema: JSONValue, place: String) throws(ShellError) {
+    /// Checks that a value can be a JSON Schema: objects or booleans all the way down, and
+    /// every `type` names JSON types. Errors name the JSON pointer of the offending keyword.
+    func checkSchema(_ schema: JSONValue, place: String, pointer: String = "") throws(ShellError) {
         switch schema {
         case .bool: return
         case .object(let object):
@@ -11,11 +12,27 @@ extension ShellSession {
             if let type = object["type"] {
                 let names = type.arrayValue?.map(\.stringValue) ?? [type.stringValue]
                 for name in names where !(name.map(types.contains) ?? false) {
-                    throw ShellError(.input, "\(place): /type must name JSON types (\(types.joined(separator: ", "))), not \(type.jsonString(.compact))")
+                    throw ShellError(.input, "\(place): \(pointer)/type must name JSON types (\(types.joined(separator: ", "))), not \(type.jsonString(.compact))")
                 }
             }
+            for key in ["items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
+                        "unevaluatedItems", "unevaluatedProperties", "additionalItems"] {
+                if let sub = object[key], sub.arrayValue == nil { try checkSchema(sub, place: place, pointer: "\(pointer)/\(key)") }
+            }
+            for key in ["allOf", "anyOf", "oneOf", "prefixItems", "items"] {
+                for (i, sub) in (object[key]?.arrayValue ?? []).enumerated() {
+                    try checkSchema(sub, place: place, pointer: "\(pointer)/\(key)/\(i)")
+                }
+            }
+            for key in ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"] {
+                guard let members = object[key] else { continue }
+                guard let map = members.objectValue else {
+                    throw ShellError(.input, "\(place): \(pointer)/\(key) must be an object of schemas")
+                }
+                for (name, sub) in map { try checkSchema(sub, place: place, pointer: "\(pointer)/\(key)/\(name)") }
+            }
         default:
-            throw ShellError(.input, "\(place): a schema must be a JSON object or a boolean, not \(schema.typeName)")
+            throw ShellError(.input, "\(place): \(pointer.isEmpty ? "a schema" : pointer) must be a JSON object or a boolean, not \(schema.typeName)")
         }
     }
 

@@ -18,6 +18,7 @@ enum ScriptRunner {
             if line.hasSuffix("\r") { line.removeLast() }
             if !assembler.isInsideBlock && line.trimmingCharacters(in: .whitespaces).hasPrefix("#") { continue }
             guard let logical = assembler.feed(line, at: SourceLocation(source: source, line: number)) else { continue }
+            if logical.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
             transcript?.recordInput(logical)
             session.execute(logical)
             if session.quitRequested { return }

@@ -33,6 +33,7 @@ enum ProcessRunner {
                     isCancelled: () -> Bool = { false }) throws(LaunchError) -> ProcessResult
     {
         guard let program = argv.first, !program.isEmpty else { throw LaunchError(message: "empty command") }
+        ts_ignore_sigpipe()  // a tool that exits without reading stdin must not kill the shell
         var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw LaunchError(message: "cannot create pipes: \(String(cString: strerror(errno)))")

@@ -6,6 +6,7 @@ extension ShellSession {
     func renderPrompt(addGenerationPrompt: Bool) throws(ShellError) -> String? {
         guard let model else { throw ShellError(.usage, "no model loaded", fix: "/load MODEL first") }
         guard model.chatTemplate != nil else { return nil }
-        return nil
+        throw ShellError(.template, "this build cannot render chat templates yet, so \(model.displayName) cannot be prompted",
+                         fix: "load a model without a chat template (a replay recording)")
     }
 }
