@@ -1,2 +1,0 @@
-/// The ChatTemplates module; see DESIGN.md for what it owns.
-public enum ChatTemplatesModule {}

@@ -1,0 +1,258 @@
+import Foundation
+
+/// Python semantics of the arithmetic, comparison and membership operators.
+enum Operators {
+    /// Integer value of an int or bool (Python's `operator.index`).
+    static func intValue(_ v: Value) -> Int? {
+        switch v {
+        case .int(let i): return i
+        case .bool(let b): return b ? 1 : 0
+        case .float(let d) where d.rounded() == d && d.magnitude < 9.2e18: return Int(d)
+        default: return nil
+        }
+    }
+
+    enum Number {
+        case int(Int)
+        case float(Double)
+        var double: Double {
+            switch self {
+            case .int(let i): return Double(i)
+            case .float(let d): return d
+            }
+        }
+    }
+
+    static func number(_ v: Value) -> Number? {
+        switch v {
+        case .int(let i): return .int(i)
+        case .bool(let b): return .int(b ? 1 : 0)
+        case .float(let d): return .float(d)
+        default: return nil
+        }
+    }
+
+    static func binary(_ op: String, _ a: Value, _ b: Value, _ interp: Interpreter, _ offset: Int) throws -> Value {
+        if case .undefined(let hint) = a { throw interp.fail(hint, offset) }
+        if case .undefined(let hint) = b { throw interp.fail(hint, offset) }
+        if let x = number(a), let y = number(b) {
+            return try arithmetic(op, x, y, interp, offset)
+        }
+        switch (op, a, b) {
+        case let ("+", .string(x), .string(y)): return .string(x + y)
+        case let ("+", .list(x), .list(y)): return .list(x + y)
+        case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
+        case ("*", .string, _), ("*", _, .string), ("*", .list, _), ("*", _, .list), ("*", .tuple, _), ("*", _, .tuple):
+            let (seq, countValue) = number(b) != nil ? (a, b) : (b, a)
+            guard let count = intValue(countValue), !countValue.isFloat else { break }
+            let n = max(0, count)
+            switch seq {
+            case .string(let s):
+                if s.utf8.count * n > Interpreter.maxOutputBytes { throw interp.fail("repeated string too large", offset) }
+                return .string(String(repeating: s, count: n))
+            case .list(let items):
+                if items.count * n > Interpreter.maxIterations { throw interp.fail("repeated list too large", offset) }
+                return .list(Array([[Value]](repeating: items, count: n).joined()))
+            case .tuple(let items):
+                if items.count * n > Interpreter.maxIterations { throw interp.fail("repeated tuple too large", offset) }
+                return .tuple(Array([[Value]](repeating: items, count: n).joined()))
+            default: break
+            }
+        case let ("%", .string(format), args):
+            return .string(try percentFormat(format, args, interp, offset))
+        default: break
+        }
+        if op == "+", case .string = a {
+            throw interp.fail("can only concatenate str (not \"\(b.pythonTypeName)\") to str", offset)
+        }
+        if op == "+", case .list = a {
+            throw interp.fail("can only concatenate list (not \"\(b.pythonTypeName)\") to list", offset)
+        }
+        throw interp.fail("unsupported operand type(s) for \(op): '\(a.pythonTypeName)' and '\(b.pythonTypeName)'", offset)
+    }
+
+    private static func arithmetic(_ op: String, _ x: Number, _ y: Number, _ interp: Interpreter, _ offset: Int) throws -> Value {
+        if case .int(let i) = x, case .int(let j) = y {
+            switch op {
+            case "+", "-", "*":
+                let (r, overflow) = op == "+" ? i.addingReportingOverflow(j)
+                    : op == "-" ? i.subtractingReportingOverflow(j) : i.multipliedReportingOverflow(by: j)
+                if overflow { throw interp.fail("integer overflow in \(op)", offset) }
+                return .int(r)
+            case "/":
+                if j == 0 { throw interp.fail("division by zero", offset) }
+                return .float(Double(i) / Double(j))
+            case "//":
+                if j == 0 { throw interp.fail("integer division or modulo by zero", offset) }
+                let q = i / j
+                return .int((i % j != 0) && ((i < 0) != (j < 0)) ? q - 1 : q)
+            case "%":
+                if j == 0 { throw interp.fail("integer division or modulo by zero", offset) }
+                let r = i % j
+                return .int(r != 0 && ((r < 0) != (j < 0)) ? r + j : r)
+            case "**":
+                if j < 0 { return .float(pow(Double(i), Double(j))) }
+                var result = 1
+                for _ in 0..<j {
+                    let (r, overflow) = result.multipliedReportingOverflow(by: i)
+                    if overflow { throw interp.fail("integer overflow in **", offset) }
+                    result = r
+                    if result == 0 || result == 1 && i == 1 { break }
+                }
+                return .int(result)
+            default: break
+            }
+        }
+        let a = x.double, b = y.double
+        switch op {
+        case "+": return .float(a + b)
+        case "-": return .float(a - b)
+        case "*": return .float(a * b)
+        case "/":
+            if b == 0 { throw interp.fail("float division by zero", offset) }
+            return .float(a / b)
+        case "//":
+            if b == 0 { throw interp.fail("float floor division by zero", offset) }
+            return .float((a / b).rounded(.down))
+        case "%":
+            if b == 0 { throw interp.fail("float modulo", offset) }
+            let r = a.truncatingRemainder(dividingBy: b)
+            return .float(r != 0 && ((r < 0) != (b < 0)) ? r + b : r)
+        case "**": return .float(pow(a, b))
+        default: throw interp.fail("unknown operator \(op)", offset)
+        }
+    }
+
+    /// Python's `==`.
+    static func equals(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.undefined, .undefined), (.none, .none): return true
+        case (.undefined, _), (_, .undefined), (.none, _), (_, .none): return false
+        case let (.string(x), .string(y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+        case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equals($0, $1) }
+        case let (.dict(x), .dict(y)):
+            guard x.count == y.count else { return false }
+            for (k, v) in x.pairs {
+                guard let w = y[k], equals(v, w) else { return false }
+            }
+            return true
+        case let (.function(x), .function(y)): return x === y
+        case let (.namespace(x), .namespace(y)): return x === y
+        default:
+            if let x = number(a), let y = number(b) {
+                if case .int(let i) = x, case .int(let j) = y { return i == j }
+                return x.double == y.double
+            }
+            return false
+        }
+    }
+
+    /// Python's `<` ordering; nil when the types cannot be ordered.
+    static func lessThan(_ a: Value, _ b: Value) -> Bool? {
+        if let x = number(a), let y = number(b) {
+            if case .int(let i) = x, case .int(let j) = y { return i < j }
+            return x.double < y.double
+        }
+        switch (a, b) {
+        case let (.string(x), .string(y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars) { $0.value < $1.value }
+        case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)):
+            for (p, q) in zip(x, y) where !equals(p, q) { return lessThan(p, q) }
+            return x.count < y.count
+        default: return nil
+        }
+    }
+
+    static func compare(_ op: String, _ a: Value, _ b: Value, _ interp: Interpreter, _ offset: Int) throws -> Bool {
+        switch op {
+        case "==": return equals(a, b)
+        case "!=": return !equals(a, b)
+        case "in": return try contains(b, a, interp, offset)
+        case "notin": return !(try contains(b, a, interp, offset))
+        default:
+            if case .undefined(let hint) = a { throw interp.fail(hint, offset) }
+            if case .undefined(let hint) = b { throw interp.fail(hint, offset) }
+            let result: Bool?
+            switch op {
+            case "<": result = lessThan(a, b)
+            case ">": result = lessThan(b, a)
+            case "<=": result = lessThan(b, a).map { !$0 }
+            case ">=": result = lessThan(a, b).map { !$0 }
+            default: result = nil
+            }
+            guard let result else {
+                throw interp.fail("'\(op)' not supported between instances of '\(a.pythonTypeName)' and '\(b.pythonTypeName)'", offset)
+            }
+            return result
+        }
+    }
+
+    /// Python's `needle in container`.
+    static func contains(_ container: Value, _ needle: Value, _ interp: Interpreter, _ offset: Int) throws -> Bool {
+        switch container {
+        case .undefined: return false
+        case .string(let s):
+            guard case .string(let n) = needle else {
+                if case .undefined(let hint) = needle { throw interp.fail(hint, offset) }
+                throw interp.fail("'in <string>' requires string as left operand, not \(needle.pythonTypeName)", offset)
+            }
+            return StringOps.find(Array(s.utf8), Array(n.utf8), from: 0) != nil
+        case .list(let items), .tuple(let items), .generator(let items, _):
+            return items.contains { equals($0, needle) }
+        case .dict(let d):
+            guard DictKey(needle) != nil else {
+                if case .undefined = needle { return false }
+                throw interp.fail("unhashable type: '\(needle.pythonTypeName)'", offset)
+            }
+            return d[needle] != nil
+        default:
+            throw interp.fail("argument of type '\(container.pythonTypeName)' is not iterable", offset)
+        }
+    }
+
+    /// `format % args` with the conversions templates use (%s %r %d %i %f %x %%).
+    static func percentFormat(_ format: String, _ args: Value, _ interp: Interpreter, _ offset: Int) throws -> String {
+        var values: [Value]
+        if case .tuple(let items) = args { values = items } else { values = [args] }
+        var out = ""
+        var scalars = Array(format.unicodeScalars)[...]
+        while let c = scalars.popFirst() {
+            guard c == "%" else { out.unicodeScalars.append(c); continue }
+            var spec = ""
+            while let d = scalars.first, "-+ #0123456789.".unicodeScalars.contains(d) {
+                spec.unicodeScalars.append(d)
+                scalars.removeFirst()
+            }
+            guard let conversion = scalars.popFirst() else { throw interp.fail("incomplete format", offset) }
+            if conversion == "%" { out += "%"; continue }
+            guard !values.isEmpty else { throw interp.fail("not enough arguments for format string", offset) }
+            let v = values.removeFirst()
+            let text: String
+            switch conversion {
+            case "s": text = v.pythonString
+            case "r": text = v.pythonRepr
+            case "d", "i":
+                guard let n = number(v) else { throw interp.fail("%d format: a real number is required, not \(v.pythonTypeName)", offset) }
+                if case .int(let i) = n { text = String(i) } else { text = String(Int(n.double.rounded(.towardZero))) }
+            case "f", "F":
+                guard let n = number(v) else { throw interp.fail("must be real number, not \(v.pythonTypeName)", offset) }
+                let precision = spec.split(separator: ".").last.flatMap { spec.contains(".") ? Int($0) : nil } ?? 6
+                text = String(format: "%.\(precision)f", n.double)
+            case "x":
+                guard let i = intValue(v) else { throw interp.fail("%x format: an integer is required", offset) }
+                text = String(i, radix: 16)
+            default:
+                throw interp.fail("unsupported format character '\(conversion)'", offset)
+            }
+            let width = Int(spec.filter { $0.isNumber && !spec.contains(".") }) ?? 0
+            if text.unicodeScalars.count < width {
+                let pad = String(repeating: spec.hasPrefix("0") ? "0" : " ", count: width - text.unicodeScalars.count)
+                out += spec.hasPrefix("-") ? text + pad : pad + text
+            } else {
+                out += text
+            }
+        }
+        if !values.isEmpty, case .tuple = args { throw interp.fail("not all arguments converted during string formatting", offset) }
+        return out
+    }
+}
