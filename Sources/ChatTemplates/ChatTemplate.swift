@@ -29,7 +29,7 @@ public struct ChatTemplate: Sendable {
         var context: [String: Value] = [:]
         for (key, value) in extra.pairs { context[key] = Value(json: value) }
         context["messages"] = .list(messages.map { Value(json: $0) })
-        context["tools"] = tools.map { .list($0.map { Value(json: $0) }) } ?? .none
+        context["tools"] = tools.map { .list($0.map { Value(json: $0) }) } ?? Value.none
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         let job = RenderJob(program: program, context: context, fixedNow: fixedNow)
         return try job.run()

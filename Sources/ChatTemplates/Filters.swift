@@ -13,7 +13,11 @@ enum Filters {
     /// Reads parameter `index`/`name` of a filter call (the filtered value is not counted).
     private static func arg(_ args: Arguments, _ index: Int, _ name: String) -> Value? { args.get(index, name) }
 
-    static func apply(_ name: String, _ value: Value, _ args: Arguments, _ interp: Interpreter, _ offset: Int) throws -> Value {
+    static func apply(_ name: String, _ original: Value, _ args: Arguments, _ interp: Interpreter, _ offset: Int) throws -> Value {
+        if name == "safe" { return original.isMarkup ? original : .markup(original.pythonString) }
+        if name == "e" || name == "escape" { return original.isMarkup ? original : .markup(htmlEscape(original.pythonString)) }
+        let value = original.plain
+        let args = Arguments(positional: args.positional.map(\.plain), keywords: args.keywords.map { ($0.0, $0.1.plain) })
         func fail(_ message: String) -> TemplateError { interp.fail(message, offset) }
         func undefinedCheck(_ v: Value) throws {
             if case .undefined(let hint) = v { throw fail(hint) }
@@ -28,21 +32,6 @@ enum Filters {
             return .int(try length(value, interp, offset))
         case "string":
             return .string(value.pythonString)
-        case "safe":
-            return .string(value.pythonString)
-        case "e", "escape":
-            var s = ""
-            for c in value.pythonString.unicodeScalars {
-                switch c {
-                case "&": s += "&amp;"
-                case "<": s += "&lt;"
-                case ">": s += "&gt;"
-                case "\"": s += "&#34;"
-                case "'": s += "&#39;"
-                default: s.unicodeScalars.append(c)
-                }
-            }
-            return .string(s)
         case "upper": return .string(StringOps.upper(value.pythonString))
         case "lower": return .string(StringOps.lower(value.pythonString))
         case "capitalize": return .string(StringOps.capitalize(value.pythonString))
@@ -234,7 +223,8 @@ enum Filters {
             guard case .string(let n)? = arg(args, 0, "name") else { throw fail("attr needs a name") }
             return try interp.getAttribute(value, n, offset)
         case "map":
-            let items = try interp.iterate(try requireIterable(value, interp, offset), offset)
+            // jinja2 maps and selects over `value` only when it is truthy (None gives nothing).
+            let items = value.truthy ? try interp.iterate(try requireIterable(value, interp, offset), offset) : []
             if let attribute = args.keyword("attribute") {
                 let fallback = args.keyword("default")
                 return .generator(try items.map { item in
@@ -251,7 +241,7 @@ enum Filters {
             let rest = Arguments(positional: Array(args.positional.dropFirst()), keywords: args.keywords)
             return .generator(try items.map { try apply(filterName, $0, rest, interp, offset) }, name: "sync_do_map")
         case "select", "reject", "selectattr", "rejectattr":
-            let items = try interp.iterate(try requireIterable(value, interp, offset), offset)
+            let items = value.truthy ? try interp.iterate(try requireIterable(value, interp, offset), offset) : []
             let byAttribute = name.hasSuffix("attr")
             var positional = args.positional[...]
             var attribute: Value?

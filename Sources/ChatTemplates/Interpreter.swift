@@ -159,7 +159,7 @@ final class Interpreter {
             scope.variables[n] = value
         case .tuple(let targets):
             let items: [Value]
-            switch value {
+            switch value.plain {
             case .list(let a), .tuple(let a), .generator(let a, _): items = a
             case .string(let s): items = s.unicodeScalars.map { .string(String($0)) }
             case .dict(let d): items = d.keys
@@ -337,11 +337,11 @@ final class Interpreter {
 
     /// The items a `for` loop (or `list()`) walks over.
     func iterate(_ v: Value, _ offset: Int) throws -> [Value] {
-        switch v {
+        switch v.plain {
         case .undefined: return []
         case .list(let a), .tuple(let a), .generator(let a, _): return a
         case .dict(let d): return d.keys
-        case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
+        case .string(let s), .markup(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .namespace: throw fail("'Namespace' object is not iterable", offset)
         default: throw fail("'\(v.pythonTypeName)' object is not iterable", offset)
         }
@@ -350,6 +350,7 @@ final class Interpreter {
     // MARK: Attribute and item access (jinja2's sandboxed getattr / getitem)
 
     func getAttribute(_ object: Value, _ name: String, _ offset: Int) throws -> Value {
+        let object = object.plain
         if name.hasPrefix("_") {
             return .undefined(hint: "access to attribute '\(name)' of '\(object.pythonTypeName)' object is unsafe.")
         }
@@ -397,12 +398,14 @@ final class Interpreter {
     }
 
     func getItem(_ object: Value, _ key: Value, _ offset: Int) throws -> Value {
+        let object = object.plain, key = key.plain
         switch object {
         case .undefined(let hint):
             throw fail(hint, offset)
         case .dict(let d):
             if let v = d[key] { return v }
             if case .string(let name) = key { return try getAttribute(object, name, offset) }
+            if key.isUndefined { return .undefined(hint: "'dict object' has no attribute Undefined") }
             if DictKey(key) == nil { throw fail("unhashable type: '\(key.pythonTypeName)'", offset) }
             return .undefined(hint: "'dict object' has no attribute \(key.pythonRepr)")
         case .list(let a), .tuple(let a):
@@ -447,7 +450,8 @@ final class Interpreter {
             }
             return i
         }
-        let a = try bound(start), b = try bound(stop), c = try bound(step) ?? 1
+        let a = try bound(start?.plain), b = try bound(stop?.plain), c = try bound(step?.plain) ?? 1
+        let object = object.plain
         if c == 0 { throw fail("slice step cannot be zero", offset) }
         func indices(_ count: Int) -> [Int] {
             var result: [Int] = []

@@ -12,6 +12,7 @@ enum Methods {
 
     /// The bound method `name` of `object`, an unsafe-access undefined, or nil when there is none.
     static func method(_ object: Value, _ name: String, _ interp: Interpreter) -> Value? {
+        let object = object.plain
         switch object {
         case .string(let s): return stringMethod(s, name)
         case .dict(let d):
@@ -192,7 +193,7 @@ enum Methods {
             return bound(name) { args, interp, offset in
                 guard let key = args.get(0, "key") else { throw interp.fail("get expected at least 1 argument, got 0", offset) }
                 if DictKey(key) == nil, !key.isUndefined { throw interp.fail("unhashable type: '\(key.pythonTypeName)'", offset) }
-                return d[key] ?? args.get(1, "default") ?? .none
+                return d[key] ?? args.get(1, "default") ?? Value.none
             }
         default: return nil
         }
@@ -202,7 +203,7 @@ enum Methods {
         switch name {
         case "index":
             return bound(name) { args, interp, offset in
-                let x = args.get(0, "value") ?? .none
+                let x = args.get(0, "value") ?? Value.none
                 guard let i = items.firstIndex(where: { Operators.equals($0, x) }) else {
                     throw interp.fail("\(x.pythonRepr) is not in list", offset)
                 }
@@ -210,7 +211,7 @@ enum Methods {
             }
         case "count":
             return bound(name) { args, _, _ in
-                let x = args.get(0, "value") ?? .none
+                let x = args.get(0, "value") ?? Value.none
                 return .int(items.filter { Operators.equals($0, x) }.count)
             }
         case "copy":
@@ -376,6 +377,7 @@ enum StringFormat {
 }
 
 extension Value {
-    var isString: Bool { if case .string = self { return true }; return false }
-    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    var isString: Bool { switch self { case .string, .markup: return true; default: return false } }
+    var isMarkup: Bool { if case .markup = self { return true }; return false }
+    var stringValue: String? { switch self { case .string(let s), .markup(let s): return s; default: return nil } }
 }

@@ -33,6 +33,23 @@ enum Operators {
     }
 
     static func binary(_ op: String, _ a: Value, _ b: Value, _ interp: Interpreter, _ offset: Int) throws -> Value {
+        if op == "+" {
+            switch (a, b) {
+            case let (.markup(x), .markup(y)): return .markup(x + y)
+            case let (.markup(x), .string(y)): return .markup(x + htmlEscape(y))
+            case let (.string(x), .markup(y)): return .markup(htmlEscape(x) + y)
+            default: break
+            }
+        }
+        if op == "%", case .markup(let format) = a {
+            let escaped: Value
+            switch b {
+            case .tuple(let items): escaped = .tuple(items.map { $0.isMarkup ? $0 : .string(htmlEscape($0.pythonString)) })
+            default: escaped = b.isMarkup ? b : .string(htmlEscape(b.pythonString))
+            }
+            return .markup(try percentFormat(format, escaped, interp, offset))
+        }
+        let a = a.plain, b = b.plain
         if case .undefined(let hint) = a { throw interp.fail(hint, offset) }
         if case .undefined(let hint) = b { throw interp.fail(hint, offset) }
         if let x = number(a), let y = number(b) {
@@ -125,7 +142,7 @@ enum Operators {
 
     /// Python's `==`.
     static func equals(_ a: Value, _ b: Value) -> Bool {
-        switch (a, b) {
+        switch (a.plain, b.plain) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.undefined, _), (_, .undefined), (.none, _), (_, .none): return false
         case let (.string(x), .string(y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
@@ -154,7 +171,7 @@ enum Operators {
             if case .int(let i) = x, case .int(let j) = y { return i < j }
             return x.double < y.double
         }
-        switch (a, b) {
+        switch (a.plain, b.plain) {
         case let (.string(x), .string(y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars) { $0.value < $1.value }
         case let (.list(x), .list(y)), let (.tuple(x), .tuple(y)):
             for (p, q) in zip(x, y) where !equals(p, q) { return lessThan(p, q) }
@@ -189,7 +206,8 @@ enum Operators {
 
     /// Python's `needle in container`.
     static func contains(_ container: Value, _ needle: Value, _ interp: Interpreter, _ offset: Int) throws -> Bool {
-        switch container {
+        let needle = needle.plain
+        switch container.plain {
         case .undefined: return false
         case .string(let s):
             guard case .string(let n) = needle else {

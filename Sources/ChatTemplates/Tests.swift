@@ -8,7 +8,10 @@ enum Tests {
         "lower", "upper", "escaped", "filter", "test",
     ]
 
-    static func apply(_ name: String, _ value: Value, _ args: Arguments, _ interp: Interpreter, _ offset: Int) throws -> Bool {
+    static func apply(_ name: String, _ original: Value, _ args: Arguments, _ interp: Interpreter, _ offset: Int) throws -> Bool {
+        if name == "escaped" { return original.isMarkup }
+        let value = original.plain
+        let args = Arguments(positional: args.positional.map(\.plain), keywords: args.keywords.map { ($0.0, $0.1.plain) })
         func other() throws -> Value {
             guard let v = args.positional.first ?? args.keywords.first?.1 else {
                 throw interp.fail("test '\(name)' needs an argument", offset)
@@ -63,7 +66,6 @@ enum Tests {
             return Operators.equals(r, .int(0))
         case "lower": return StringOps.classify(value.pythonString, "islower")
         case "upper": return StringOps.classify(value.pythonString, "isupper")
-        case "escaped": return false
         case "filter": return value.stringValue.map { Filters.names.contains($0) } ?? false
         case "test": return value.stringValue.map { Tests.names.contains($0) } ?? false
         default: throw interp.fail("No test named '\(name)'.", offset)

@@ -10,6 +10,8 @@ enum Value {
     case int(Int)
     case float(Double)
     case string(String)
+    /// markupsafe's `Markup` (from `|safe` / `|escape`): a str whose `+` HTML-escapes the other operand.
+    case markup(String)
     case list([Value])
     case tuple([Value])
     case dict(PyDict)
@@ -76,13 +78,13 @@ enum DictKey: Hashable {
     case tuple([DictKey])
 
     init?(_ value: Value) {
-        switch value {
+        switch value.plain {
         case .none: self = .none
         case .bool(let b): self = .int(b ? 1 : 0)
         case .int(let i): self = .int(i)
         case .float(let d):
             if d.rounded() == d, d.magnitude < 9.2e18 { self = .int(Int(d)) } else { self = .float(d) }
-        case .string(let s): self = .string(s)
+        case .string(let s), .markup(let s): self = .string(s)
         case .tuple(let items):
             var keys: [DictKey] = []
             for item in items {
@@ -127,7 +129,7 @@ struct PyDict {
     mutating func set(string key: String, _ value: Value) { set(.string(key), value) }
 
     var pairs: [(Value, Value)] {
-        keys.map { key in (key, DictKey(key).flatMap { storage[$0]?.value } ?? .none) }
+        keys.map { key in (key, DictKey(key).flatMap { storage[$0]?.value } ?? Value.none) }
     }
     var values: [Value] { pairs.map { $0.1 } }
 }
@@ -162,7 +164,7 @@ extension Value {
         case .bool(let b): return .success(.bool(b))
         case .int(let i): return .success(.integer(Int64(i)))
         case .float(let d): return .success(.number(d, source: nil))
-        case .string(let s): return .success(.string(s))
+        case .string(let s), .markup(let s): return .success(.string(s))
         case .list(let items), .tuple(let items):
             var out: [JSONValue] = []
             for item in items {
@@ -226,6 +228,7 @@ extension Value {
         case .int: return "int"
         case .float: return "float"
         case .string: return "str"
+        case .markup: return "Markup"
         case .list: return "list"
         case .tuple: return "tuple"
         case .dict: return "dict"
@@ -235,6 +238,9 @@ extension Value {
         case .loop: return "LoopContext"
         }
     }
+
+    /// Markup as a plain str (every operation but `+`, `%` and printing treats them alike).
+    var plain: Value { if case .markup(let s) = self { return .string(s) }; return self }
 
     var isUndefined: Bool { if case .undefined = self { return true }; return false }
     var isNone: Bool { if case .none = self { return true }; return false }
@@ -246,7 +252,7 @@ extension Value {
         case .bool(let b): return b
         case .int(let i): return i != 0
         case .float(let d): return d != 0
-        case .string(let s): return !s.isEmpty
+        case .string(let s), .markup(let s): return !s.isEmpty
         case .list(let a), .tuple(let a): return !a.isEmpty
         case .dict(let d): return d.count > 0
         case .generator, .function, .namespace, .loop: return true
@@ -257,7 +263,7 @@ extension Value {
     var pythonString: String {
         switch self {
         case .undefined: return ""
-        case .string(let s): return s
+        case .string(let s), .markup(let s): return s
         default: return pythonRepr
         }
     }
@@ -271,6 +277,7 @@ extension Value {
         case .int(let i): return String(i)
         case .float(let d): return pythonFloatRepr(d)
         case .string(let s): return pythonStringRepr(s)
+        case .markup(let s): return "Markup(" + pythonStringRepr(s) + ")"
         case .list(let a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
         case .tuple(let a):
             if a.count == 1 { return "(" + a[0].pythonRepr + ",)" }
@@ -388,4 +395,20 @@ func isPythonPrintable(_ scalar: Unicode.Scalar) -> Bool {
 func isPythonSpace(_ scalar: Unicode.Scalar) -> Bool {
     if (0x1C...0x1F).contains(scalar.value) { return true }
     return scalar.properties.isWhitespace
+}
+
+/// markupsafe's `escape`: `& < > " '` become HTML entities.
+func htmlEscape(_ s: String) -> String {
+    var out = ""
+    for c in s.unicodeScalars {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&#34;"
+        case "'": out += "&#39;"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out
 }

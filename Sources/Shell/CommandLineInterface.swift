@@ -20,6 +20,7 @@ enum CommandLineInterface {
         ChatCommand.self,
         RunCommand.self,
         BenchCommand.self,
+        RenderCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {
