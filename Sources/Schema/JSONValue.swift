@@ -95,7 +95,8 @@ extension JSONValue: Equatable {
         case let (.number(x, _), .number(y, _)): return x == y
         case let (.integer(x), .number(y, _)), let (.number(y, _), .integer(x)):
             return Double(x) == y && (y.magnitude < 9.2e18 ? Int64(y) == x : false)
-        case let (.string(x), .string(y)): return x == y
+        // Code point equality (JSON's), not Swift's canonical equivalence.
+        case let (.string(x), .string(y)): return x.utf8.elementsEqual(y.utf8)
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)): return x == y
         default: return false
