@@ -130,15 +130,17 @@ enum Filters {
             let method = arg(args, 1, "method")?.stringValue ?? "common"
             guard let n = Operators.number(value) else { try undefinedCheck(value); throw fail("type \(value.pythonTypeName) doesn't define __round__ method") }
             let scale = pow(10.0, Double(precision))
-            let x = n.double * scale
-            let r: Double
             switch method {
-            case "common": r = x.rounded(.toNearestOrEven)
-            case "ceil": r = x.rounded(.up)
-            case "floor": r = x.rounded(.down)
+            case "common":
+                // Python's round() rounds the exact binary value half-to-even, as C's printf does.
+                if precision >= 0, precision <= 30 {
+                    return .float(Double(String(format: "%.\(precision)f", n.double)) ?? n.double)
+                }
+                return .float((n.double * scale).rounded(.toNearestOrEven) / scale)
+            case "ceil": return .float((n.double * scale).rounded(.up) / scale)
+            case "floor": return .float((n.double * scale).rounded(.down) / scale)
             default: throw fail("method must be common, ceil or floor")
             }
-            return .float(r / scale)
         case "sum":
             var items = try interp.iterate(try requireIterable(value, interp, offset), offset)
             if let attribute = arg(args, 0, "attribute"), !attribute.isNone {

@@ -117,7 +117,8 @@ struct Parser {
         let (nodes, end) = try parseBody(until: ends)
         guard let end else {
             let list = ends.sorted().map { "'\($0)'" }.joined(separator: " or ")
-            throw error("'\(opener)' block is never closed: expected \(list)", at: offset)
+            let opened = map.location(offset)
+            throw error("unexpected end of template: the '\(opener)' block opened at \(opened.line):\(opened.column) is never closed; expected \(list)")
         }
         return (nodes, end)
     }
