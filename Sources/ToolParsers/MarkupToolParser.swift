@@ -1,0 +1,369 @@
+import Schema
+
+/// What a call-body reader reports after consuming some input.
+enum BodyStatus {
+    /// The input ran out inside the body.
+    case needMore
+    /// The body ended; the input index is just past it.
+    case done
+    /// The text is not a call and nothing was committed: it is content after all.
+    case failed
+    /// A committed call went wrong mid-way: its arguments were closed; the rest is content.
+    case broken
+}
+
+/// The generic engine for marker-delimited formats (`MarkupFormat`): running text, reasoning,
+/// call sections and call bodies (JSON, tagged parameters, pythonic). Works on UTF-8 bytes in
+/// one forward pass; text that might still turn out to be a marker or an uncommitted call is
+/// held back, everything else is emitted at once.
+final class MarkupToolParser: ToolParser {
+    let format: MarkupFormat
+    let catalog: ToolCatalog
+    let options: ToolParserOptions
+
+    var emitter = EventEmitter()
+    var scanner = MarkerScanner()
+    var scratch: [UInt8] = []
+
+    enum Mode { case text, reasoning, sectionIdle, body, afterBody }
+    var mode: Mode = .text
+    var inSection = false
+
+    // Marker sets.
+    let textSet: MarkerSet
+    let reasoningSet: MarkerSet
+    let sectionSet: MarkerSet
+    let afterBodySet: MarkerSet
+    let triggerCount: Int
+    let anchoredBytes: [UInt8]
+    let chainBytes: [UInt8]
+
+    // Whitespace and anchoring.
+    var anchorOpen: Bool
+    var holdWhitespace = true
+    var whitespace: [UInt8] = []
+
+    // An uncommitted call: its raw text is held until it is known to be a call.
+    var holding = false
+    var held: [UInt8] = []
+    var holdFrom = 0
+    var anchored = false
+    var callOpen = false
+
+    // Body readers' state.
+    var jsonBody = JSONBodyState()
+    var taggedBody = TaggedBodyState()
+    var pythonicBody = PythonicBodyState()
+    let taggedSets: TaggedMarkerSets?
+    let nameArgsSet: MarkerSet?
+
+    init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions) {
+        self.format = format
+        self.catalog = catalog
+        self.options = options
+        let reasoning = options.separateReasoning ? format.reasoning : nil
+        let triggerMarkers = format.triggers.map(\.marker)
+        triggerCount = triggerMarkers.count
+        // Index layout: triggers first, then the reasoning marker(s).
+        textSet = MarkerSet(triggerMarkers + (reasoning.map { [$0.start] } ?? []))
+        reasoningSet = MarkerSet(triggerMarkers + (reasoning.map { [$0.end, $0.start] } ?? []))
+        sectionSet = MarkerSet([format.callStart ?? "", format.sectionEnd ?? ""])
+        afterBodySet = MarkerSet([format.callEnd ?? ""] + triggerMarkers)
+        anchoredBytes = format.anchoredStarts.compactMap { $0.utf8.first }
+        chainBytes = Array(format.chainSeparators.utf8)
+        anchorOpen = !format.anchoredStarts.isEmpty
+        if case .tagged(let style) = format.body {
+            taggedSets = TaggedMarkerSets(style: style, callEnd: format.callEnd ?? "")
+        } else {
+            taggedSets = nil
+        }
+        if case .json(let style) = format.body, let n = style.nameThenArguments {
+            nameArgsSet = MarkerSet(n.nameEnd + [n.idMarker ?? "", n.dropThrough ?? ""])
+        } else {
+            nameArgsSet = nil
+        }
+        if let reasoning, options.startsInReasoning ?? reasoning.startsInside { mode = .reasoning }
+    }
+
+    // MARK: ToolParser
+
+    func feed(_ delta: String) -> [ToolParserEvent] {
+        var delta = delta
+        delta.withUTF8 { run($0) }
+        return emitter.take()
+    }
+
+    func finish() -> [ToolParserEvent] {
+        switch mode {
+        case .text:
+            let rest = scanner.drain()
+            if !rest.isEmpty { emitText(rest[...]) }
+            if !holdWhitespace || anchorOpen { emitter.content(whitespace) }
+            whitespace.removeAll()
+        case .reasoning:
+            emitter.reasoning(scanner.drain())
+        case .sectionIdle, .body, .afterBody:
+            if holding {
+                revert()
+            } else if mode == .body {
+                closeCommittedBody()
+            }
+            scanner.pending.removeAll()
+        }
+        return emitter.take(final: true)
+    }
+
+    // MARK: the main loop
+
+    func run(_ p: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        let n = p.count
+        holdFrom = 0
+        while i < n {
+            switch mode {
+            case .text:
+                if anchorOpen && scanner.pending.isEmpty {
+                    let b = p[i]
+                    if isJSONWhitespace(b) {
+                        whitespace.append(b)
+                        i += 1
+                        continue
+                    }
+                    if anchoredBytes.contains(b) {
+                        whitespace.removeAll()
+                        anchorOpen = false
+                        holdWhitespace = false
+                        beginHold(at: i)
+                        anchored = true
+                        startBody()
+                        continue
+                    }
+                    anchorOpen = false
+                }
+                let found = scanner.scan(p, &i, n, textSet, into: &scratch)
+                if !scratch.isEmpty { emitText(scratch[...]); scratch.removeAll(keepingCapacity: true) }
+                if let k = found {
+                    if k < triggerCount { trigger(k, p, i) } else { mode = .reasoning }
+                }
+            case .reasoning:
+                let found = scanner.scan(p, &i, n, reasoningSet, into: &scratch)
+                if !scratch.isEmpty { emitter.reasoning(scratch); scratch.removeAll(keepingCapacity: true) }
+                if let k = found {
+                    if k < triggerCount { trigger(k, p, i) } else if k == triggerCount { mode = .text }
+                }
+            case .sectionIdle:
+                let found = scanner.scan(p, &i, n, sectionSet, into: &scratch)
+                if scratch.contains(where: { !isJSONWhitespace($0) }) {
+                    // Stray text inside a section: not a call.
+                    if holding {
+                        noteHeld(p, i)
+                        revert()
+                        mode = .text
+                        continue
+                    }
+                    emitter.content(scratch)
+                }
+                scratch.removeAll(keepingCapacity: true)
+                if let k = found {
+                    if k == 0 {
+                        if !holding { beginHold(at: i) ; held.append(contentsOf: Array((format.callStart ?? "").utf8)) }
+                        startBody()
+                    } else {
+                        // Section end.
+                        if holding { noteHeld(p, i); revert(); mode = .text; continue }
+                        inSection = false
+                        enterTextAfterCall()
+                    }
+                }
+                if holding { noteHeld(p, i) }
+            case .body:
+                let status = readBody(p, &i, n)
+                if holding { noteHeld(p, i) }
+                switch status {
+                case .needMore: break
+                case .done:
+                    callOpen = false
+                    afterBody()
+                case .failed:
+                    revert()
+                    mode = .text
+                case .broken:
+                    callOpen = false
+                    holding = false
+                    inSection = false
+                    mode = .text
+                    holdWhitespace = false
+                }
+            case .afterBody:
+                let b = p[i]
+                if scanner.pending.isEmpty {
+                    if isJSONWhitespace(b) || chainBytes.contains(b) { i += 1; continue }
+                    if startsAnotherBody(b) {
+                        beginHold(at: i)
+                        startBody()
+                        continue
+                    }
+                    if !afterBodySet.startsMarker(b) { endCall(); continue }
+                }
+                scanner.pending.append(b)
+                i += 1
+                switch afterBodySet.match(scanner.pending) {
+                case .full(let k):
+                    scanner.pending.removeAll()
+                    endCall()
+                    if k > 0 { trigger(k - 1, p, i) }
+                case .prefix:
+                    break
+                case .none:
+                    let text = scanner.drain()
+                    endCall()
+                    emitter.content(text)
+                    holdWhitespace = false
+                }
+            }
+        }
+        if holding { noteHeld(p, n) }
+    }
+
+    // MARK: transitions
+
+    /// Text in content mode, with whitespace held at the start and after calls.
+    func emitText(_ bytes: ArraySlice<UInt8>) {
+        if !holdWhitespace {
+            emitter.content(bytes)
+            return
+        }
+        var k = bytes.startIndex
+        while k < bytes.endIndex && isJSONWhitespace(bytes[k]) { k += 1 }
+        whitespace.append(contentsOf: bytes[bytes.startIndex..<k])
+        if k < bytes.endIndex {
+            emitter.content(whitespace)
+            whitespace.removeAll()
+            holdWhitespace = false
+            anchorOpen = false
+            emitter.content(bytes[k...])
+        }
+    }
+
+    func trigger(_ k: Int, _ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
+        whitespace.removeAll()
+        holdWhitespace = false
+        anchorOpen = false
+        let t = format.triggers[k]
+        beginHold(at: i)
+        held.append(contentsOf: Array(t.marker.utf8))
+        anchored = false
+        switch t.effect {
+        case .section:
+            inSection = true
+            mode = .sectionIdle
+        case .call:
+            inSection = false
+            startBody()
+        }
+    }
+
+    func beginHold(at i: Int) {
+        holding = true
+        held.removeAll(keepingCapacity: true)
+        holdFrom = i
+    }
+
+    func noteHeld(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
+        if i > holdFrom { held.append(contentsOf: UnsafeBufferPointer(rebasing: p[holdFrom..<i])) }
+        holdFrom = i
+    }
+
+    /// An uncommitted call turned out not to be one: its text is content.
+    func revert() {
+        scanner.pending.removeAll()
+        emitter.content(held)
+        held.removeAll()
+        holding = false
+        inSection = false
+        anchorOpen = false
+        holdWhitespace = false
+        whitespace.removeAll()
+    }
+
+    /// Records the call as real: its name (and id) go out, held text is dropped.
+    /// Returns false when the name is not plausible (then the caller fails the body).
+    func commit(name: String, id: String?, at i: Int) -> Bool {
+        guard isPlausibleToolName(name) else { return false }
+        if anchored && !catalog.tools.isEmpty && catalog.tool(named: name) == nil { return false }
+        let index = emitter.callCount
+        emitter.startCall(id: id ?? "\(options.idPrefix)\(index)", name: name)
+        holding = false
+        held.removeAll(keepingCapacity: true)
+        holdFrom = i
+        callOpen = true
+        return true
+    }
+
+    func startBody() {
+        mode = .body
+        switch format.body {
+        case .json: jsonBody = JSONBodyState()
+        case .tagged: taggedBody = TaggedBodyState()
+        case .pythonic: pythonicBody = PythonicBodyState()
+        }
+    }
+
+    func readBody(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+        switch format.body {
+        case .json(let style): return readJSONBody(style, p, &i, n)
+        case .tagged(let style): return readTaggedBody(style, p, &i, n)
+        case .pythonic(let style): return readPythonicBody(style, p, &i, n)
+        }
+    }
+
+    func closeCommittedBody() {
+        guard callOpen else { return }
+        switch format.body {
+        case .json: closeJSONBody()
+        case .tagged: closeTaggedBody()
+        case .pythonic: closePythonicBody()
+        }
+        callOpen = false
+    }
+
+    func afterBody() {
+        if case .tagged = format.body { endCall() } else { mode = .afterBody }
+    }
+
+    func startsAnotherBody(_ b: UInt8) -> Bool {
+        guard case .json(let style) = format.body else { return false }
+        return (b == 0x7B && style.allowsObject) || (b == 0x5B && style.allowsArray)
+    }
+
+    func endCall() {
+        holding = false
+        if inSection { mode = .sectionIdle } else { enterTextAfterCall() }
+    }
+
+    func enterTextAfterCall() {
+        mode = .text
+        holdWhitespace = true
+        whitespace.removeAll()
+    }
+}
+
+/// A tool name as models write them: no spaces, quotes or markup, at most 256 bytes.
+func isPlausibleToolName(_ name: String) -> Bool {
+    if name.isEmpty || name.utf8.count > 256 { return false }
+    for b in name.utf8 {
+        if b <= 0x20 || b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E || b == 0x7B || b == 0x7D
+            || b == 0x5B || b == 0x5D || b == 0x28 || b == 0x29 || b == 0x2C || b == 0x5C || b == 0x60 { return false }
+    }
+    return true
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and newlines.
+    var trimmedSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\n" || f == "\t" || f == "\r" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\n" || l == "\t" || l == "\r" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,101 @@
+import Schema
+
+/// What constrained decoding needs to force a format's calls to be well formed, in xgrammar's
+/// structural-tag JSON (`{"type":"structural_tag","format":{…}}`).
+public struct StructuralTagTemplate: Sendable, Equatable {
+    /// How a call's arguments are written between its begin and end.
+    public enum Arguments: String, Sendable {
+        /// JSON matching the tool's parameters schema.
+        case jsonSchema
+        /// Qwen3-Coder XML parameters (xgrammar's `qwen_xml_parameter`) for the parameters schema.
+        case qwenXMLParameters
+        /// Free text up to the call's end (formats whose argument syntax xgrammar cannot express).
+        case anyText
+    }
+
+    /// Text that starts tool calls in free text (each a prefix of the begin of the tags it opens).
+    public var triggers: [String]
+    /// A wrapper around all calls of one turn: begin, end, and the separator between calls.
+    public var section: (begin: String, end: String, separator: String)?
+    /// A call's begin; `{name}` stands for the tool name.
+    public var callBegin: String
+    /// A call's end.
+    public var callEnd: String
+    public var arguments: Arguments
+
+    public init(triggers: [String], section: (begin: String, end: String, separator: String)? = nil,
+                callBegin: String, callEnd: String, arguments: Arguments = .jsonSchema) {
+        self.triggers = triggers
+        self.section = section
+        self.callBegin = callBegin
+        self.callEnd = callEnd
+        self.arguments = arguments
+    }
+
+    public static func == (a: StructuralTagTemplate, b: StructuralTagTemplate) -> Bool {
+        a.triggers == b.triggers && a.section?.begin == b.section?.begin && a.section?.end == b.section?.end
+            && a.section?.separator == b.section?.separator && a.callBegin == b.callBegin
+            && a.callEnd == b.callEnd && a.arguments == b.arguments
+    }
+
+    /// The structural tag for these tools and this tool choice. `required` and a named choice
+    /// make a call obligatory from the first token (`at_least_one`).
+    public func structuralTag(tools catalog: ToolCatalog, choice: ToolChoice) -> JSONValue {
+        if choice == .none || catalog.tools.isEmpty {
+            return ["type": "structural_tag", "format": ["type": "any_text"]]
+        }
+        var names = catalog.names
+        if case .named(let only) = choice { names = names.filter { $0 == only } }
+        let callTags: [JSONValue] = names.map { name in
+            let schema = catalog.parametersSchema(tool: name) ?? ["type": "object"]
+            let content: JSONValue
+            switch arguments {
+            case .jsonSchema: content = ["type": "json_schema", "json_schema": schema]
+            case .qwenXMLParameters: content = ["type": "qwen_xml_parameter", "json_schema": schema]
+            case .anyText: content = ["type": "any_text"]
+            }
+            return .object(JSONObject([
+                ("type", "tag"),
+                ("begin", .string(callBegin.replacingOccurrences(of: "{name}", with: name))),
+                ("content", content),
+                ("end", .string(callEnd)),
+            ]))
+        }
+        let required = choice != .auto
+        let tags: [JSONValue]
+        let triggerList: [String]
+        if let section {
+            let inner: JSONValue = .object(JSONObject([
+                ("type", "tags_with_separator"), ("tags", .array(callTags)), ("separator", .string(section.separator)),
+                ("at_least_one", true), ("stop_after_first", false),
+            ]))
+            tags = [.object(JSONObject([("type", "tag"), ("begin", .string(section.begin)), ("content", inner), ("end", .string(section.end))]))]
+            triggerList = [section.begin]
+        } else {
+            tags = callTags
+            triggerList = triggers
+        }
+        let format: JSONValue = .object(JSONObject([
+            ("type", "triggered_tags"),
+            ("triggers", .array(triggerList.map { .string($0) })),
+            ("tags", .array(tags)),
+            ("at_least_one", .bool(required)),
+            ("stop_after_first", false),
+        ]))
+        return .object(JSONObject([("type", "structural_tag"), ("format", format)]))
+    }
+}
+
+private extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

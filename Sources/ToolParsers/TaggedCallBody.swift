@@ -1,0 +1,201 @@
+import Schema
+
+/// Marker sets a tagged body scans with, built once per parser.
+struct TaggedMarkerSets {
+    /// nameEnd… then parameterStart, callEnd.
+    let name: MarkerSet
+    let nameEndCount: Int
+    /// parameterStart, callEnd.
+    let idle: MarkerSet
+    let key: MarkerSet
+    let attributes: MarkerSet
+    let valueStart: MarkerSet
+    let value: MarkerSet
+
+    init(style: TaggedCallStyle, callEnd: String) {
+        name = MarkerSet(style.nameEnd + [style.parameterStart, callEnd])
+        nameEndCount = style.nameEnd.count
+        idle = MarkerSet([style.parameterStart, callEnd])
+        key = MarkerSet([style.keyEnd])
+        attributes = MarkerSet([style.attributesEnd ?? ""])
+        valueStart = MarkerSet([style.valueStart ?? ""])
+        value = MarkerSet([style.valueEnd])
+    }
+}
+
+/// State of a tagged-parameter call body.
+struct TaggedBodyState {
+    enum Phase { case name, idle, key, attributes, valueStart, value }
+    var phase: Phase = .name
+    var name = ""
+    var buffer: [UInt8] = []
+    var key = ""
+    var attributes = ""
+    var parameterCount = 0
+    /// The current value streams as a JSON string (its schema allows only strings).
+    var streaming = false
+    var valueBegun = false
+    var heldNewline = false
+    var out: [UInt8] = []
+}
+
+extension MarkupToolParser {
+    func readTaggedBody(_ style: TaggedCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+        guard let sets = taggedSets else { return .failed }
+        while i < n {
+            switch taggedBody.phase {
+            case .name:
+                let found = scanner.scan(p, &i, n, sets.name, into: &taggedBody.buffer)
+                if taggedBody.buffer.count > 512 { return .failed }
+                guard let k = found else { return .needMore }
+                let name = String(decoding: taggedBody.buffer, as: UTF8.self).trimmedSpaces
+                taggedBody.buffer.removeAll(keepingCapacity: true)
+                guard commit(name: name, id: nil, at: i) else { return .failed }
+                taggedBody.name = name
+                emitter.arguments("{")
+                if k < sets.nameEndCount {
+                    taggedBody.phase = .idle
+                } else if k == sets.nameEndCount {
+                    taggedBody.phase = .key
+                } else {
+                    emitter.arguments("}")
+                    callOpen = false
+                    return .done
+                }
+            case .idle:
+                let found = scanner.scan(p, &i, n, sets.idle, into: &taggedBody.buffer)
+                taggedBody.buffer.removeAll(keepingCapacity: true)
+                guard let k = found else { return .needMore }
+                if k == 0 {
+                    taggedBody.phase = .key
+                } else {
+                    emitter.arguments("}")
+                    callOpen = false
+                    return .done
+                }
+            case .key:
+                let found = scanner.scan(p, &i, n, sets.key, into: &taggedBody.buffer)
+                if taggedBody.buffer.count > 512 {
+                    closeTaggedBody()
+                    return .broken
+                }
+                guard found != nil else { return .needMore }
+                taggedBody.key = String(decoding: taggedBody.buffer, as: UTF8.self).trimmedSpaces
+                taggedBody.buffer.removeAll(keepingCapacity: true)
+                taggedBody.attributes = ""
+                if style.attributesEnd != nil {
+                    taggedBody.phase = .attributes
+                } else if style.valueStart != nil {
+                    taggedBody.phase = .valueStart
+                } else {
+                    beginTaggedValue()
+                }
+            case .attributes:
+                let found = scanner.scan(p, &i, n, sets.attributes, into: &taggedBody.buffer)
+                guard found != nil else { return .needMore }
+                taggedBody.attributes = String(decoding: taggedBody.buffer, as: UTF8.self)
+                taggedBody.buffer.removeAll(keepingCapacity: true)
+                if style.valueStart != nil { taggedBody.phase = .valueStart } else { beginTaggedValue() }
+            case .valueStart:
+                let found = scanner.scan(p, &i, n, sets.valueStart, into: &taggedBody.buffer)
+                taggedBody.buffer.removeAll(keepingCapacity: true)
+                guard found != nil else { return .needMore }
+                beginTaggedValue()
+            case .value:
+                let found = scanner.scan(p, &i, n, sets.value, into: &taggedBody.buffer)
+                if taggedBody.streaming {
+                    streamTaggedValue(style)
+                }
+                guard found != nil else { return .needMore }
+                endTaggedValue(style)
+                taggedBody.phase = .idle
+            }
+        }
+        return .needMore
+    }
+
+    /// Whether the current parameter is declared string-only (DSML's `string="true"` also says so).
+    private func currentValueIsString() -> Bool {
+        let attributes = taggedBody.attributes
+        if attributes.contains("string=\"true\"") { return true }
+        if attributes.contains("string=\"false\"") { return false }
+        guard let schema = catalog.propertySchema(tool: taggedBody.name, parameter: taggedBody.key) else { return false }
+        return SchemaTypes.allowedTypes(schema, root: catalog.schemaRoot(tool: taggedBody.name)) == ["string"]
+    }
+
+    private func beginTaggedValue() {
+        taggedBody.phase = .value
+        taggedBody.valueBegun = false
+        taggedBody.heldNewline = false
+        taggedBody.buffer.removeAll(keepingCapacity: true)
+        taggedBody.streaming = currentValueIsString()
+        var prefix: [UInt8] = taggedBody.parameterCount > 0 ? [0x2C, 0x20] : []
+        prefix.append(0x22)
+        appendJSONStringBody(Array(taggedBody.key.utf8), to: &prefix)
+        prefix += Array("\": ".utf8)
+        if taggedBody.streaming { prefix.append(0x22) }
+        taggedBody.parameterCount += 1
+        emitter.arguments(prefix)
+    }
+
+    /// Sends the buffered part of a string value, keeping back a trailing newline that may be trimmed.
+    private func streamTaggedValue(_ style: TaggedCallStyle) {
+        var bytes = taggedBody.buffer[...]
+        taggedBody.buffer.removeAll(keepingCapacity: true)
+        if bytes.isEmpty { return }
+        if !taggedBody.valueBegun {
+            taggedBody.valueBegun = true
+            if style.trimNewlines && bytes.first == 0x0A { bytes = bytes.dropFirst() }
+            if bytes.isEmpty { return }
+        }
+        taggedBody.out.removeAll(keepingCapacity: true)
+        if taggedBody.heldNewline {
+            taggedBody.out += [0x5C, 0x6E]
+            taggedBody.heldNewline = false
+        }
+        if style.trimNewlines && bytes.last == 0x0A {
+            taggedBody.heldNewline = true
+            bytes = bytes.dropLast()
+        }
+        bytes.withUnsafeBufferPointer { appendJSONStringBody($0, to: &taggedBody.out) }
+        emitter.arguments(taggedBody.out)
+    }
+
+    private func endTaggedValue(_ style: TaggedCallStyle) {
+        if taggedBody.streaming {
+            emitter.arguments([0x22])
+            return
+        }
+        var raw = String(decoding: taggedBody.buffer, as: UTF8.self)
+        taggedBody.buffer.removeAll(keepingCapacity: true)
+        if style.trimNewlines {
+            if raw.hasPrefix("\n") { raw.removeFirst() }
+            if raw.hasSuffix("\n") { raw.removeLast() }
+        }
+        let value: JSONValue
+        if taggedBody.attributes.contains("string=\"false\""), let parsed = try? JSONValue.parse(raw) {
+            value = parsed
+        } else {
+            value = catalog.coerce(raw, tool: taggedBody.name, parameter: taggedBody.key)
+        }
+        emitter.arguments(Array(value.jsonString(.python(indent: nil, ensureASCII: false)).utf8))
+    }
+
+    func closeTaggedBody() {
+        switch taggedBody.phase {
+        case .name: return
+        case .value:
+            if taggedBody.streaming {
+                emitter.arguments([0x22])
+            } else {
+                let style: TaggedCallStyle
+                if case .tagged(let s) = format.body { style = s } else { return }
+                endTaggedValue(style)
+            }
+        default:
+            break
+        }
+        emitter.arguments("}")
+        callOpen = false
+    }
+}
