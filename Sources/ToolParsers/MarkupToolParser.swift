@@ -198,12 +198,15 @@ final class MarkupToolParser: ToolParser {
                 let b = p[i]
                 if scanner.pending.isEmpty {
                     if isJSONWhitespace(b) || chainBytes.contains(b) { i += 1; continue }
-                    if startsAnotherBody(b) {
-                        beginHold(at: i)
-                        startBody()
+                    if !afterBodySet.startsMarker(b) {
+                        if startsAnotherBody(b) {
+                            beginHold(at: i)
+                            startBody()
+                        } else {
+                            endCall()
+                        }
                         continue
                     }
-                    if !afterBodySet.startsMarker(b) { endCall(); continue }
                 }
                 scanner.pending.append(b)
                 i += 1
@@ -331,8 +334,9 @@ final class MarkupToolParser: ToolParser {
         if case .tagged = format.body { endCall() } else { mode = .afterBody }
     }
 
+    /// Whether `b` starts another call body right after one (Llama's `{…}; {…}`, two objects in one hermes block).
     func startsAnotherBody(_ b: UInt8) -> Bool {
-        guard case .json(let style) = format.body else { return false }
+        guard case .json(let style) = format.body, !chainBytes.isEmpty || format.callEnd != nil else { return false }
         return (b == 0x7B && style.allowsObject) || (b == 0x5B && style.allowsArray)
     }
 

@@ -176,9 +176,29 @@ extension MarkupToolParser {
         if taggedBody.attributes.contains("string=\"false\""), let parsed = try? JSONValue.parse(raw) {
             value = parsed
         } else {
-            value = catalog.coerce(raw, tool: taggedBody.name, parameter: taggedBody.key)
+            value = coerceTaggedValue(raw)
         }
         emitter.arguments(Array(value.jsonString(.python(indent: nil, ensureASCII: false)).utf8))
+    }
+
+    /// Schema coercion; an object or array written as a Python literal (`{'a': True}`, as chat
+    /// templates render dicts) is read as one when the schema wants an object or array.
+    private func coerceTaggedValue(_ raw: String) -> JSONValue {
+        let value = catalog.coerce(raw, tool: taggedBody.name, parameter: taggedBody.key)
+        guard case .string = value,
+              let schema = catalog.propertySchema(tool: taggedBody.name, parameter: taggedBody.key) else { return value }
+        let allowed = SchemaTypes.allowedTypes(schema, root: catalog.schemaRoot(tool: taggedBody.name))
+        guard allowed.contains("object") || allowed.contains("array") else { return value }
+        var transcoder = JSONTranscoder(dialect: .python)
+        let bytes = Array(raw.trimmedSpaces.utf8)
+        let status = bytes.withUnsafeBufferPointer { p -> JSONTranscoder.Status in
+            var i = 0
+            let s = transcoder.feed(p, &i, p.count)
+            return i == p.count ? s : .error
+        }
+        guard status == .complete, let parsed = try? JSONValue.parse(bytes: transcoder.out),
+              allowed.contains(parsed.typeName) else { return value }
+        return parsed
     }
 
     func closeTaggedBody() {
