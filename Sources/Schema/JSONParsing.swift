@@ -111,6 +111,16 @@ extension JSONValue {
             offset = Int(e.position) - 1
             offset = max(0, min(offset, buf.count))
         }
+        // Point at the start of an unrecognised token, not at its last byte.
+        if code == json_error_invalid_syntax || message.contains("invalid token") {
+            func wordByte(_ b: UInt8) -> Bool {
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2B || b == 0x2D || b == 0x2E
+            }
+            while offset > 0, offset <= buf.count, offset < buf.count ? wordByte(buf[offset]) : true,
+                  wordByte(buf[offset - 1]) {
+                offset -= 1
+            }
+        }
         var line = 1, column = 1
         var i = 0
         while i < offset {

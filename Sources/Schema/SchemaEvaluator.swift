@@ -56,11 +56,11 @@ final class SchemaEvaluator {
         self.validator = validator
     }
 
-    func fail(_ keyword: String, _ message: String) {
+    func fail(_ keyword: String, _ message: String, schemaDefect: Bool = false) {
         schemaPath.append(keyword)
         errors.append(SchemaValidationError(instancePointer: JSONPointer.string(instancePath),
                                             schemaPointer: JSONPointer.string(schemaPath),
-                                            keyword: keyword, message: message))
+                                            keyword: keyword, message: message, isSchemaDefect: schemaDefect))
         schemaPath.removeLast()
     }
 
@@ -99,7 +99,7 @@ final class SchemaEvaluator {
             depth += 1
             defer { depth -= 1 }
             if depth > 2000 {
-                fail("$ref", "the schema nests or recurses too deeply (over 2000 levels); check for a cyclic $ref")
+                fail("$ref", "the schema nests or recurses too deeply (over 2000 levels); check for a cyclic $ref", schemaDefect: true)
                 return nil
             }
             return evaluateObject(o, instance, base: base, draft: draft)
@@ -218,7 +218,7 @@ final class SchemaEvaluator {
                            dynamic: Bool = false) -> EvaluatedParts? {
         let registry = validator.registry
         guard var resolved = registry.refs[base + " " + ref] ?? registry.lookup(URIReference.resolve(ref, against: base)) else {
-            fail(keyword, "cannot resolve \(keyword) \"\(ref)\"")
+            fail(keyword, "cannot resolve \(keyword) \"\(ref)\"", schemaDefect: true)
             return nil
         }
         if dynamic {
@@ -233,7 +233,7 @@ final class SchemaEvaluator {
         }
         let key = resolved.uri + " " + String(instanceIDs.last ?? 0)
         if activeRefs.contains(key) {
-            fail(keyword, "cyclic \(keyword) \"\(ref)\": it leads back to itself without consuming any of the instance; break the cycle in the schema")
+            fail(keyword, "cyclic \(keyword) \"\(ref)\": it leads back to itself without consuming any of the instance; break the cycle in the schema", schemaDefect: true)
             return nil
         }
         activeRefs.insert(key)

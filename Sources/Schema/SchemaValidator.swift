@@ -26,6 +26,8 @@ public struct SchemaValidationError: Sendable, Equatable, CustomStringConvertibl
     public let keyword: String
     /// What is wrong.
     public let message: String
+    /// True when the fault lies in the schema (a `$ref` cycle that consumes nothing), not in the instance.
+    public var isSchemaDefect: Bool = false
 
     public var description: String {
         "instance \(instancePointer.isEmpty ? "(root)" : instancePointer): \(message) [schema \(schemaPointer.isEmpty ? "(root)" : schemaPointer)]"

@@ -19,6 +19,7 @@ enum CommandLineInterface {
     static let subcommands: [any Subcommand.Type] = [
         ChatCommand.self,
         RunCommand.self,
+        ValidateCommand.self,
         BenchCommand.self,
         RenderCommand.self,
     ]
