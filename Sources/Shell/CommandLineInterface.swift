@@ -22,6 +22,7 @@ enum CommandLineInterface {
         ValidateCommand.self,
         BenchCommand.self,
         RenderCommand.self,
+        TokenizeCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {

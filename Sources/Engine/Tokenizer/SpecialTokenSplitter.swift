@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Cuts special-token texts out of the input before the tokenizer model sees it, the way
 /// llama.cpp does: candidate tokens are tried longest first, each over every remaining text
 /// fragment, left to right. User-defined tokens are always cut out; control and unknown
@@ -8,14 +14,20 @@ struct SpecialTokenSplitter: Sendable {
         case token(Int32)
     }
 
-    /// Special token texts → id.
-    private let table: ByteStringTable
     /// Ids in the order llama.cpp tries them (longer texts first; equal lengths by id).
     private let ordered: [Int32]
     private let texts: [[UInt8]]
     private let parseOnlyWhenAsked: [Bool]
-    /// For each first byte, the distinct text lengths of special tokens starting with it.
-    private let lengthsByFirstByte: [[Int]]
+    /// A byte trie of the special texts: node 0 is the root; a node's children lie at
+    /// `childStart[node] ..< childStart[node] + childCount[node]` in `childByte`/`childNode`.
+    private let childStart: [Int32]
+    private let childCount: [UInt16]
+    private let childByte: [UInt8]
+    private let childNode: [Int32]
+    /// Token ending at each node, or -1.
+    private let terminal: [Int32]
+    /// Child of the root for each first byte, or -1.
+    private let rootChild: [Int32]
 
     init(vocabulary v: Vocabulary) {
         var ids: [Int32] = []
@@ -27,36 +39,69 @@ struct SpecialTokenSplitter: Sendable {
             return la != lb ? la > lb : a < b
         }
         ordered = ids
-        var table = ByteStringTable()
         var texts = [[UInt8]](repeating: [], count: v.count)
         var flags = [Bool](repeating: false, count: v.count)
-        var lengths = [Set<Int>](repeating: [], count: 256)
+        var children: [[UInt8: Int32]] = [[:]]
+        var terminal: [Int32] = [-1]
         for id in ids.reversed() {   // the first in llama.cpp order wins a shared text
             let t = v.texts[Int(id)]
-            table.insert(t, id)
             texts[Int(id)] = t
             flags[Int(id)] = !v.attributes[Int(id)].isDisjoint(with: [.control, .unknown])
-            lengths[Int(t[0])].insert(t.count)
+            var node = 0
+            for b in t {
+                if let next = children[node][b] {
+                    node = Int(next)
+                } else {
+                    children.append([:])
+                    terminal.append(-1)
+                    children[node][b] = Int32(children.count - 1)
+                    node = children.count - 1
+                }
+            }
+            terminal[node] = id
         }
-        self.table = table
         self.texts = texts
         parseOnlyWhenAsked = flags
-        lengthsByFirstByte = lengths.map { $0.sorted(by: >) }
+        var starts: [Int32] = [], counts: [UInt16] = [], bytes: [UInt8] = [], nodes: [Int32] = []
+        for c in children {
+            starts.append(Int32(bytes.count))
+            counts.append(UInt16(c.count))
+            for (b, n) in c.sorted(by: { $0.key < $1.key }) {
+                bytes.append(b)
+                nodes.append(n)
+            }
+        }
+        childStart = starts
+        childCount = counts
+        childByte = bytes
+        childNode = nodes
+        self.terminal = terminal
+        var root = [Int32](repeating: -1, count: 256)
+        for (b, n) in children[0] { root[Int(b)] = n }
+        rootChild = root
+    }
+
+    @inline(__always) private func child(_ node: Int, _ byte: UInt8) -> Int {
+        let start = Int(childStart[node])
+        for k in start ..< start + Int(childCount[node]) where childByte[k] == byte { return Int(childNode[k]) }
+        return -1
     }
 
     /// Splits `bytes` into text fragments and special tokens.
     func split(_ bytes: UnsafeBufferPointer<UInt8>, parseSpecial: Bool) -> [Fragment] {
         let n = bytes.count
-        guard n > 0, let base = bytes.baseAddress else { return [] }
+        guard n > 0 else { return [] }
         // Which special tokens occur anywhere in the text (only they can match below).
         var present = Set<Int32>()
         for i in 0 ..< n {
-            let lengths = lengthsByFirstByte[Int(bytes[i])]
-            if lengths.isEmpty { continue }
-            for len in lengths where len <= n - i {
-                if let id = table.lookup(base + i, len), parseSpecial || !parseOnlyWhenAsked[Int(id)] {
-                    present.insert(id)
-                }
+            var node = Int(rootChild[Int(bytes[i])])
+            var j = i + 1
+            while node >= 0 {
+                let id = terminal[node]
+                if id >= 0, parseSpecial || !parseOnlyWhenAsked[Int(id)] { present.insert(id) }
+                guard j < n else { break }
+                node = child(node, bytes[j])
+                j += 1
             }
         }
         var fragments: [Fragment] = [.text(0 ..< n)]
@@ -87,8 +132,11 @@ struct SpecialTokenSplitter: Sendable {
         return needle.withUnsafeBufferPointer { nb -> Int? in
             guard let np = nb.baseAddress else { return nil }
             var i = from
-            while i <= to - m {
-                if base[i] == first, memcmpBytes(base + i, np, m) { return i }
+            let last = to - m
+            while i <= last {
+                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return nil }
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + i, np, m) == 0 { return i }
                 i += 1
             }
             return nil

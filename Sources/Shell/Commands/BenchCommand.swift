@@ -9,6 +9,7 @@ enum BenchCommand: Subcommand {
     /// Benchmark kinds by name; each entry runs with the arguments after the kind.
     static let benchKinds: [String: @Sendable ([String]) -> Int32] = [
         "json": BenchJSONCommand.run,
+        "tokenize": BenchTokenizeCommand.run,
     ]
 
     static func run(_ arguments: [String]) -> Int32 {
