@@ -3,6 +3,7 @@
 // shell touches goes through a static inline accessor here.
 #include <stdio.h>
 #include <signal.h>
+#include <pthread.h>
 #include <string.h>
 #include <stdlib.h>
 #include <editline/readline.h>
@@ -19,13 +20,19 @@ static void ts_on_sigint(int signo) {
     *ts_interrupt_cell() = 1;
 }
 
-/// Installs the SIGINT handler (no SA_RESTART, so a blocking read returns EINTR).
+/// Installs the SIGINT handler (no SA_RESTART, so a blocking read returns EINTR) and unblocks
+/// SIGINT on the calling thread (a parent may have started us with it blocked).
 static inline int ts_install_sigint_handler(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = ts_on_sigint;
     sigemptyset(&action.sa_mask);
-    return sigaction(SIGINT, &action, NULL);
+    int result = sigaction(SIGINT, &action, NULL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    return result;
 }
 
 /// Ignores SIGPIPE so a tool that closes its stdin early cannot kill the shell.

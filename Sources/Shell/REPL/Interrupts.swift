@@ -1,5 +1,9 @@
 import CEditLine
 
+// The flag lives in a `static` cell of a header inline function, so each object file that
+// called those C functions directly would get its own copy: every Swift access goes through
+// this file.
+
 /// Whether Ctrl-C was pressed since the flag was last cleared (SIGINT sets it).
 func interruptRequested() -> Bool { ts_interrupted() != 0 }
 

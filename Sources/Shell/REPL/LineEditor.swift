@@ -44,17 +44,20 @@ final class LineEditor {
 
     /// Reads one line with editing. A SIGINT while waiting gives `.interrupted`.
     func readLine(prompt: String) -> LineEditorInput {
-        ts_clear_interrupt()
-        guard let raw = readline(prompt) else {
-            if ts_interrupted() != 0 {
-                ts_clear_interrupt()
+        clearInterrupt()
+        let raw = readline(prompt)
+        // libedit swaps signal handlers while it reads; put ours back for the generation that follows.
+        installInterruptHandler()
+        guard let raw else {
+            if interruptRequested() {
+                clearInterrupt()
                 return .interrupted
             }
             return .endOfInput
         }
         defer { free(raw) }
-        if ts_interrupted() != 0 {
-            ts_clear_interrupt()
+        if interruptRequested() {
+            clearInterrupt()
             return .interrupted
         }
         return .line(String(cString: raw))
