@@ -44,7 +44,7 @@ enum CommandLineInterface {
                 // `toolshell --model M` and the like: options of the interactive shell.
                 return ChatCommand.run(arguments)
             }
-            FileHandle.standardError.write(Data("toolshell: unknown command '\(first)'; run 'toolshell --help' for the list\n".utf8))
+            writeText("toolshell: unknown command '\(first)'; run 'toolshell --help' for the list\n", to: STDERR_FILENO)
             return 2
         }
     }

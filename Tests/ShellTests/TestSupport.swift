@@ -11,7 +11,8 @@ final class ScriptedModel: ShellModel {
     var beforePiece: ((Int) -> Void)?
     let path = "/scripted"
     let engineName = "scripted"
-    let chatTemplate: String? = nil
+    var chatTemplate: String? = nil
+    let templateVariables: JSONObject = ["bos_token": "<s>", "eos_token": "</s>"]
     let details: [(String, String)] = []
     var displayName: String { "scripted" }
 

@@ -34,6 +34,7 @@ final class ReplayModel: @unchecked Sendable {
         o["replies"] = .integer(Int64(recording.replies.count))
         o["n_vocab"] = 0
         if let t = recording.chatTemplate { o["chat_template"] = .string(t) }
+        for (key, value) in recording.templateVariables.sorted(by: { $0.key < $1.key }) { o[key] = .string(value) }
         return JSONValue.object(o).jsonString(.compact)
     }
 }

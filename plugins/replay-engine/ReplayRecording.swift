@@ -26,13 +26,16 @@ struct ReplayRecordingError: Error, CustomStringConvertible {
 ///   `{"text": "...", "finish_reason": "stop"}` is one reply (text is cut into token-like
 ///   pieces); `{"type": "model_output", ...}` lines of a toolshell transcript are replies
 ///   and its other events are skipped; `{"type": "replay_config", "delay_ms": N,
-///   "chat_template": "..."}` sets defaults for the replies after it.
+///   "chat_template": "...", "bos_token": "...", "eos_token": "..."}` sets the pause before
+///   each piece for the replies after it, and the chat template the shell renders prompts with.
 /// - JSON: an array of reply objects, `{"replies": [...]}` (with optional `delay_ms` and
 ///   `chat_template`), or OpenAI chat JSON `{"messages": [...]}` whose assistant contents
 ///   are the replies.
 struct ReplayRecording: Sendable {
     var replies: [RecordedReply]
     var chatTemplate: String?
+    /// Template variables the recording names (`bos_token`, `eos_token`).
+    var templateVariables: [String: String] = [:]
 
     static func load(path: String) throws(ReplayRecordingError) -> ReplayRecording {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -68,6 +71,9 @@ struct ReplayRecording: Sendable {
             case "replay_config":
                 if let d = object["delay_ms"]?.int64Value { delay = Int(max(0, d)) }
                 if let t = object["chat_template"]?.stringValue { recording.chatTemplate = t }
+                for key in ["bos_token", "eos_token"] {
+                    if let v = object[key]?.stringValue { recording.templateVariables[key] = v }
+                }
             case nil, "model_output":
                 recording.replies.append(try reply(from: object, defaultDelay: delay, path: path, line: offset + 1))
             default:

@@ -69,5 +69,5 @@ struct ShellSetup {
 }
 
 func writeError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    writeText(text + "\n", to: STDERR_FILENO)
 }

@@ -14,8 +14,21 @@ struct TextStreams {
     /// The process's stdout and stderr, written unbuffered.
     static var standard: TextStreams {
         TextStreams(
-            out: { FileHandle.standardOutput.write(Data($0.utf8)) },
-            err: { FileHandle.standardError.write(Data($0.utf8)) })
+            out: { writeText($0, to: STDOUT_FILENO) },
+            err: { writeText($0, to: STDERR_FILENO) })
+    }
+}
+
+/// Writes all of `text` with write(2). A closed reader (EPIPE, e.g. `| head`) is not an error
+/// worth dying for: the text is dropped and the session goes on.
+func writeText(_ text: String, to fd: Int32) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+        if n > 0 { offset += n; continue }
+        if n < 0 && errno == EINTR { continue }
+        return
     }
 }
 

@@ -9,6 +9,8 @@ final class HumanRenderer: EventSink {
     private var midLine = false
     private var inReasoning = false
     private var openToolCall: Int?
+    /// Calls of the current reply whose deltas were already shown.
+    private var streamedCalls: Set<Int> = []
 
     init(streams: TextStreams = .standard, color: Bool) {
         self.streams = streams
@@ -46,6 +48,7 @@ final class HumanRenderer: EventSink {
         case .turnStart:
             inReasoning = false
             openToolCall = nil
+            streamedCalls = []
         case .content(let text):
             closeToolCall()
             if inReasoning { newlineIfNeeded(); inReasoning = false }
@@ -60,11 +63,12 @@ final class HumanRenderer: EventSink {
                 newlineIfNeeded()
                 write(style("36", "⚙ \(name ?? "?")("))
                 openToolCall = index
+                streamedCalls.insert(index)
             }
             write(style("36", arguments))
         case let .toolCall(index, _, name, arguments):
-            if openToolCall == index {
-                closeToolCall()
+            if streamedCalls.contains(index) {
+                if openToolCall == index { closeToolCall() }
             } else {
                 closeToolCall()
                 newlineIfNeeded()

@@ -75,7 +75,7 @@ extension ShellSession {
         } else {
             schema = try schemaFromDSL(trimmed)
         }
-        try checkSchema(schema, place: what)
+        _ = try compileSchema(schema, place: what)
         return schema
     }
 }

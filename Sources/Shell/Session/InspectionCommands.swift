@@ -21,7 +21,7 @@ extension CommandTable {
                    FileManager.default.fileExists(atPath: session.resolvePath(words[0])) {
                     text = try session.readFile(words[0])
                 }
-                session.parseCaptured(text)
+                try session.parseCaptured(text)
             }),
         CommandSpec(
             name: "/tokenize", usage: ["/tokenize TEXT"], summary: "show the loaded model's tokens for the text",

@@ -65,10 +65,10 @@ extension ShellSession {
             let percent = Int(fraction * 100)
             if percent / 10 != lastShown / 10 {
                 lastShown = percent
-                FileHandle.standardError.write(Data("\rloading \(nameOrPath): \(percent)%".utf8))
+                writeText("\rloading \(nameOrPath): \(percent)%", to: STDERR_FILENO)
             }
         }
-        if interactive, lastShown >= 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive, lastShown >= 0 { writeText("\r\u{1B}[K", to: STDERR_FILENO) }
         model = loaded
         info("/load", "loaded \(loaded.displayName) (\(loaded.engineName) engine)\(parserSummarySuffix)")
     }

@@ -36,16 +36,35 @@ extension ShellSession {
         }
     }
 
-    /// A schema from the schema DSL.
+    /// A schema from the schema DSL (`name, age int, bio: a short bio`).
     func schemaFromDSL(_ text: String) throws(ShellError) -> JSONValue {
-        throw ShellError(.input, "'\(text)' is neither JSON nor an existing file",
-                         fix: "give a JSON Schema inline ({…}) or the path of a .json file")
+        do {
+            return try SchemaDSL.parse(text)
+        } catch {
+            throw ShellError(.input, "'\(text)' is not JSON, an existing file, or the schema DSL: at \(error.line):\(error.column): \(error.message)",
+                             fix: "the DSL is `name, age int, score float: description` (types str, int, float, bool)")
+        }
     }
 
-    /// An OpenAI tool from a name and the schema DSL.
+    /// An OpenAI tool from a name and the schema DSL for its parameters.
     func toolFromDSL(name: String, dsl: String) throws(ShellError) -> JSONValue {
-        throw ShellError(.input, "'\(name)' is neither JSON nor an existing file",
-                         fix: "give the tool as JSON ({\"type\":\"function\",\"function\":{…}}) or a .json file")
+        ["type": "function", "function": ["name": .string(name), "parameters": try schemaFromDSL(dsl)]]
+    }
+
+    /// A compiled validator, or an input error naming the schema pointer.
+    func compileSchema(_ schema: JSONValue, place: String) throws(ShellError) -> SchemaValidator {
+        try checkSchema(schema, place: place)
+        do {
+            return try SchemaValidator(schema: schema)
+        } catch {
+            throw ShellError(.input, "\(place): \(error.description)", fix: "fix the schema at that pointer")
+        }
+    }
+
+    /// Validation errors as one line each: `/pointer: message`.
+    static func describe(_ errors: [SchemaValidationError]) -> String {
+        errors.prefix(5).map { "\($0.instancePointer.isEmpty ? "/" : $0.instancePointer): \($0.message)" }
+            .joined(separator: "; ") + (errors.count > 5 ? "; … (\(errors.count) errors)" : "")
     }
 
     /// Checks a GBNF grammar before it becomes the constraint.

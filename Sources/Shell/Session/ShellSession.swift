@@ -1,3 +1,4 @@
+import ChatTemplates
 import Foundation
 import Schema
 
@@ -103,6 +104,10 @@ final class ShellSession {
     private(set) var expectFailures = 0
     private(set) var quitRequested = false
     private var turnCounter = 0
+    /// The parser `auto` inferred for a template (so inference runs once per model).
+    var inferredParser: (template: String, name: String?)?
+    /// The model's chat template, parsed once.
+    var parsedTemplate: ChatTemplate?
     var callCounter = 0
 
     init(sink: EventSink, interactive: Bool, baseDirectory: String = FileManager.default.currentDirectoryPath,

@@ -146,7 +146,7 @@ extension ShellSession {
             guard parameters.objectValue != nil else {
                 throw ShellError(.input, "\(place): \"parameters\" (at /function/parameters) must be a JSON Schema object")
             }
-            try checkSchema(parameters, place: "\(place) /function/parameters")
+            _ = try compileSchema(parameters, place: "\(place) /function/parameters")
         } else {
             function["parameters"] = ["type": "object", "properties": [:]]
         }

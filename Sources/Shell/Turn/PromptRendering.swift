@@ -1,3 +1,4 @@
+import ChatTemplates
 import Schema
 
 extension ShellSession {
@@ -5,8 +6,25 @@ extension ShellSession {
     /// model has no template (text engines then receive the messages themselves).
     func renderPrompt(addGenerationPrompt: Bool) throws(ShellError) -> String? {
         guard let model else { throw ShellError(.usage, "no model loaded", fix: "/load MODEL first") }
-        guard model.chatTemplate != nil else { return nil }
-        throw ShellError(.template, "this build cannot render chat templates yet, so \(model.displayName) cannot be prompted",
-                         fix: "load a model without a chat template (a replay recording)")
+        guard let source = model.chatTemplate else { return nil }
+        let template: ChatTemplate
+        if let cached = parsedTemplate, cached.source == source {
+            template = cached
+        } else {
+            do {
+                template = try ChatTemplate(source: source)
+            } catch {
+                throw ShellError(.template, "the chat template of \(model.displayName) does not parse: \(error.description)",
+                                 fix: "load another model, or fix the template")
+            }
+            parsedTemplate = template
+        }
+        do {
+            return try template.render(messages: requestMessages, tools: tools.isEmpty ? nil : requestTools,
+                                       addGenerationPrompt: addGenerationPrompt, extra: model.templateVariables)
+        } catch {
+            throw ShellError(.template, "the chat template of \(model.displayName) failed: \(error.description)",
+                             fix: "the conversation is unchanged; /show prompt and /undo help find what the template rejects")
+        }
     }
 }

@@ -33,6 +33,8 @@ protocol ShellModel: AnyObject {
     var details: [(String, String)] { get }
     /// The chat template source (GGUF `tokenizer.chat_template`), when the model has one.
     var chatTemplate: String? { get }
+    /// Variables the chat template needs besides the conversation (`bos_token`, `eos_token`).
+    var templateVariables: JSONObject { get }
     /// Token ids and their text; throws when the engine has no tokenizer.
     func tokenize(_ text: String) throws(ShellError) -> [(id: Int32, piece: String)]
     /// Generates one reply, handing each decoded piece to `onPiece`; stops early when

@@ -10,6 +10,7 @@ final class TextEngineModel: ShellModel {
     let engineName: String
     let chatTemplate: String?
     let details: [(String, String)]
+    let templateVariables: JSONObject
     private let library: EnginePluginLibrary
     private let handle: OpaquePointer
 
@@ -40,7 +41,12 @@ final class TextEngineModel: ShellModel {
         handle = opened
         let info = library.takeString(vtable.pointee.model_info_json?(opened)).flatMap { try? JSONValue.parse($0) }
         chatTemplate = info?["chat_template"]?.stringValue
-        details = (info?.objectValue?.pairs ?? []).filter { $0.key != "chat_template" && $0.key != "path" }
+        var variables = JSONObject()
+        for key in ["bos_token", "eos_token"] {
+            if let value = info?[key]?.stringValue { variables[key] = .string(value) }
+        }
+        templateVariables = variables
+        details = (info?.objectValue?.pairs ?? []).filter { !["chat_template", "path", "bos_token", "eos_token"].contains($0.key) }
             .map { ($0.key, $0.value.stringValue ?? $0.value.jsonString(.compact)) }
     }
 

@@ -82,7 +82,16 @@ extension ShellSession {
         lastTurn = record
         let chainLimit = settings.int("chain_limit") ?? 8
         for step in 0..<chainLimit {
-            let prompt = try renderPrompt(addGenerationPrompt: true)
+            let prompt: String?
+            do {
+                prompt = try renderPrompt(addGenerationPrompt: true)
+            } catch {
+                // Nothing lost: a message the template rejects is taken back out.
+                if step == 0, userText != nil, let last = lastUserIndex, last == messages.count - 1 {
+                    messages.removeLast()
+                }
+                throw error
+            }
             lastPrompt = prompt
             let request = GenerationRequest(
                 prompt: prompt, messages: requestMessages, tools: toolChoice == .none ? [] : requestTools,
@@ -90,7 +99,7 @@ extension ShellSession {
                 forceToolCall: !tools.isEmpty && (toolChoice == .required || { if case .named = toolChoice { return true }; return false }()))
             emit(.turnStart(turn: nextTurnNumber(), message: step == 0 ? (userText ?? "(retry)") : "(tool results)"))
 
-            let parser = makeReplyParser()
+            let parser = try makeReplyParser()
             var reply = ReplyAccumulator()
             var pieces: [String] = []
             let started = Date()
@@ -156,8 +165,8 @@ extension ShellSession {
     }
 
     /// Streams captured model output through the active parser as if it were a reply (/parse).
-    func parseCaptured(_ text: String) {
-        let parser = makeReplyParser()
+    func parseCaptured(_ text: String) throws(ShellError) {
+        let parser = try makeReplyParser()
         var reply = ReplyAccumulator()
         emit(.turnStart(turn: nextTurnNumber(), message: "(parse)"))
         for piece in tokenLikePieces(text) {
