@@ -227,6 +227,7 @@ FEATURES = [
     ("syntax_unclosed_string", "{{ 'abc }}"),
     ("syntax_unclosed_variable", "text {{ x "),
     ("syntax_missing_in", "{% for x xs %}{% endfor %}"),
+    ("raw_block", "a\n  {% raw %}{{ not evaluated }} {% if %}{% endraw %}\nb {%- raw -%}  x  {%- endraw -%}  c"),
     ("escape_markup", "{{ '<a>' | e }}{{ '<b>' | safe + '<c>' }}{{ 'x' ~ ('<d>' | safe) }}{{ ('<e>' | safe) is escaped }}"),
     ("string_escapes", "{{ 'tab\\there' }}|{{ \"q\\\"q\" }}|{{ '\\u00e9\\x41' }}|{{ 'a' 'b' }}"),
     ("loop_nested", "{% for a in [1, 2] %}{% for b in 'xy' %}{{ loop.index }}{{ a }}{{ b }} {% endfor %}{{ loop.index }};{% endfor %}"),

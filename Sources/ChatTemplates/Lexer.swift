@@ -118,6 +118,8 @@ struct Lexer {
                 let endSign: UInt8 = j > p ? bytes[j - 1] : 0
                 p = j + 2
                 p = afterTagEnd(p, endSign: endSign, trim: true)
+            } else if kind == UInt8(ascii: "%"), let afterRaw = rawBlockStart(p) {
+                p = try lexRaw(from: afterRaw, tagStart: tagStart)
             } else {
                 let isBlock = kind == UInt8(ascii: "%")
                 tokens.append(Token(kind: isBlock ? .blockBegin : .variableBegin, offset: tagStart))
@@ -128,6 +130,51 @@ struct Lexer {
         }
         tokens.append(Token(kind: .eof, offset: n))
         return tokens
+    }
+
+    private func skipSpaces(_ i: Int) -> Int {
+        var i = i
+        while i < bytes.count, bytes[i] == 32 || bytes[i] == 9 || bytes[i] == 10 { i += 1 }
+        return i
+    }
+
+    /// If `{% raw %}` starts at `p` (just after `{%` and its sign), the offset after its `%}`
+    /// (`-%}` also strips the whitespace that follows).
+    private func rawBlockStart(_ p: Int) -> Int? {
+        var i = skipSpaces(p)
+        guard startsWith("raw", at: i) else { return nil }
+        i = skipSpaces(i + 3)
+        if startsWith("-%}", at: i) { return afterTagEnd(i + 3, endSign: UInt8(ascii: "-"), trim: false) }
+        if startsWith("%}", at: i) { return i + 2 }
+        return nil
+    }
+
+    /// The verbatim text up to `{% endraw %}`; returns the offset after that tag.
+    private mutating func lexRaw(from start: Int, tagStart: Int) throws(TemplateError) -> Int {
+        var j = start
+        while j + 1 < bytes.count {
+            if bytes[j] == UInt8(ascii: "{"), bytes[j + 1] == UInt8(ascii: "%") {
+                var k = j + 2
+                var sign: UInt8 = 0
+                if k < bytes.count, bytes[k] == UInt8(ascii: "-") || bytes[k] == UInt8(ascii: "+") { sign = bytes[k]; k += 1 }
+                k = skipSpaces(k)
+                if startsWith("endraw", at: k) {
+                    k = skipSpaces(k + 6)
+                    var endSign: UInt8 = 0
+                    if k < bytes.count, bytes[k] == UInt8(ascii: "-") || bytes[k] == UInt8(ascii: "+") { endSign = bytes[k]; k += 1 }
+                    if startsWith("%}", at: k) {
+                        var textEnd = j
+                        if sign == UInt8(ascii: "-") {
+                            while textEnd > start, isSpaceByteBefore(textEnd) { textEnd = previousScalarStart(textEnd) }
+                        }
+                        emitText(start..<textEnd)
+                        return afterTagEnd(k + 2, endSign: endSign, trim: true)
+                    }
+                }
+            }
+            j += 1
+        }
+        throw syntaxError("'raw' block is never closed: add '{% endraw %}'", at: tagStart)
     }
 
     /// Skips what the closing delimiter strips: all whitespace after `-`, one newline otherwise (trim_blocks).
