@@ -158,4 +158,35 @@ import Testing
         try t.send("C-d")
         try t.waitFor("EXITED 0")
     }
+
+    @Test func boundToolAsksBeforeRunningAndAcceptsTypedResults() throws {
+        let call = #"{"pieces": ["<tool_call>", "\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n", "</tool_call>"]}"#
+        let t = try Terminal(recording: [call, #"{"text": "Oslo is 5 degrees."}"#, call, #"{"text": "typed answer used"}"#]
+            .joined(separator: "\n"))
+        try #"{"city": "Oslo", "temp": 5}"#.write(toFile: t.directory + "/out.json", atomically: true, encoding: .utf8)
+        try t.type(#"/tools add {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}"#)
+        try t.send("Enter")
+        try t.type("/tools bind get_weather --exec cat out.json")
+        try t.send("Enter")
+        try t.type("/parser hermes")
+        try t.send("Enter")
+        try t.waitFor("[hermes]>")
+        try t.type("weather in Oslo?")
+        try t.send("Enter")
+        try t.waitFor("run cat out.json with {\"city\": \"Oslo\"}? [y/N]")
+        try t.type("y")
+        try t.send("Enter")
+        try t.waitFor("Oslo is 5 degrees.")
+        #expect(t.screen.contains("↳ get_weather: {\"city\": \"Oslo\", \"temp\": 5}"))
+        // --ask: the person types the result.
+        try t.type("/tools bind get_weather --ask")
+        try t.send("Enter")
+        try t.type("and now?")
+        try t.send("Enter")
+        try t.waitFor("result for get_weather")
+        try t.type("minus 3")
+        try t.send("Enter")
+        try t.waitFor("typed answer used")
+        #expect(t.screen.contains("↳ get_weather: minus 3"))
+    }
 }

@@ -46,7 +46,11 @@ extension CommandTable {
         CommandSpec(
             name: "/tool-choice", usage: ["/tool-choice auto|required|none|NAME"],
             summary: "let the model choose, force a call, forbid calls, or force one tool",
-            details: "required and NAME constrain generation with the parser's structural tag, so the reply is a well-formed call from its first token.",
+            details: """
+            required and NAME constrain the first reply after your message with the parser's structural tag, so
+            it is a well-formed call from its first token; replies after tool results are free to answer (auto).
+            none sends no tools.
+            """,
             completion: .toolChoices,
             run: { session, input throws(ShellError) in
                 let words = try input.words()

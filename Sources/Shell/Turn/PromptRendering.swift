@@ -20,7 +20,7 @@ extension ShellSession {
             parsedTemplate = template
         }
         do {
-            return try template.render(messages: requestMessages, tools: tools.isEmpty ? nil : requestTools,
+            return try template.render(messages: requestMessages, tools: tools.isEmpty || toolChoice == .none ? nil : requestTools,
                                        addGenerationPrompt: addGenerationPrompt, extra: model.templateVariables)
         } catch {
             throw ShellError(.template, "the chat template of \(model.displayName) failed: \(error.description)",

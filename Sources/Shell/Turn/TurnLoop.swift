@@ -93,10 +93,13 @@ extension ShellSession {
                 throw error
             }
             lastPrompt = prompt
+            // required / NAME force the first reply of a turn to call; after tool results the
+            // model may answer (else a required call could never end the chain).
+            let choice: ToolChoiceMode = step == 0 || toolChoice == .none ? toolChoice : .auto
             let request = GenerationRequest(
                 prompt: prompt, messages: requestMessages, tools: toolChoice == .none ? [] : requestTools,
-                toolChoice: toolChoice, settings: settings, constraint: constraint,
-                forceToolCall: !tools.isEmpty && (toolChoice == .required || { if case .named = toolChoice { return true }; return false }()))
+                toolChoice: choice, settings: settings, constraint: constraint,
+                forceToolCall: !tools.isEmpty && (choice == .required || { if case .named = choice { return true }; return false }()))
             emit(.turnStart(turn: nextTurnNumber(), message: step == 0 ? (userText ?? "(retry)") : "(tool results)"))
 
             let parser = try makeReplyParser()
