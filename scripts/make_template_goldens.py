@@ -145,7 +145,9 @@ CONVERSATIONS = [
 FEATURE_CONTEXT = {
     "m": {"role": "assistant", "content": None, "tool_calls": [call("c1", "f", {"a": 1, "b": [True, None, 1.5]})]},
     "xs": [3, 1, 2], "d": {"b": 2, "a": 1, "items": "shadowed"}, "s": "  Hello, World  ", "n": 7, "f": 2.5,
-    "none_value": None, "u8": "Grüße 😀 ñ", "people": [{"name": "Ann", "age": 31}, {"name": "bob", "age": 25}, {"name": "Cy"}],
+    "none_value": None, "nv": None, "u8": "Grüße 😀 ñ",
+    "msgs": [{"role": "user", "content": "a"},
+             {"role": "assistant", "content": "b", "tool_calls": [{"function": {"name": "f", "arguments": {"x": 1}}}]}], "people": [{"name": "Ann", "age": 31}, {"name": "bob", "age": 25}, {"name": "Cy"}],
 }
 
 FEATURES = [
@@ -281,9 +283,13 @@ def main():
             json.dump({"template": name, "jinja2": jinja2.__version__, "cases": cases}, f, ensure_ascii=False, indent=1)
             f.write("\n")
     print(f"{total} cases, {raised} raised", file=sys.stderr)
+    # More snippets (one per `====`-separated block), found by differential runs against jinja2.
+    with open(os.path.join(ROOT, "feature_snippets_extra.txt"), encoding="utf-8") as f:
+        extra_snippets = f.read().split("\n====\n")
+    all_features = FEATURES + [(f"extra_{i:03d}", src) for i, src in enumerate(extra_snippets)]
     features = []
     fixed_messages = [{"role": "user", "content": "  hi  "}, {"role": "assistant", "content": "yo"}]
-    for name, source in FEATURES:
+    for name, source in all_features:
         case = {"name": name, "template": source}
         try:
             case["output"] = env.from_string(source).render(messages=fixed_messages, add_generation_prompt=True,

@@ -7,7 +7,7 @@ enum Filters {
         "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
         "first", "float", "format", "indent", "int", "items", "join", "last", "length", "list", "lower", "map",
         "max", "min", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr",
-        "sort", "string", "sum", "title", "tojson", "trim", "unique", "upper", "wordcount",
+        "sort", "string", "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "wordcount",
     ]
 
     /// Reads parameter `index`/`name` of a filter call (the filtered value is not counted).
@@ -49,6 +49,22 @@ enum Filters {
             return .string(StringOps.replace(value.pythonString, o, n, count: count))
         case "indent":
             return .string(try indent(value.pythonString, args, interp, offset))
+        case "truncate":
+            // jinja2: keep strings up to length + leeway; else cut at a word boundary (or anywhere
+            // with killwords) so the result including `end` fits `length`.
+            let text = Array(value.pythonString.unicodeScalars)
+            let length = arg(args, 0, "length").flatMap(Operators.intValue) ?? 255
+            let killwords = arg(args, 1, "killwords")?.truthy ?? false
+            let end = arg(args, 2, "end")?.pythonString ?? "..."
+            let leewayValue = arg(args, 3, "leeway")
+            let leeway = leewayValue.flatMap { $0.isNone ? nil : Operators.intValue($0) } ?? 5
+            let endCount = end.unicodeScalars.count
+            guard length >= endCount else { throw fail("expected length >= \(endCount), got \(length)") }
+            guard leeway >= 0 else { throw fail("expected leeway >= 0, got \(leeway)") }
+            if text.count <= length + leeway { return .string(value.pythonString) }
+            let cut = String(String.UnicodeScalarView(text[..<(length - endCount)]))
+            if killwords { return .string(cut + end) }
+            return .string(StringOps.rsplit(cut, " ", maxsplit: 1)[0] + end)
         case "center":
             let width = arg(args, 0, "width").flatMap(Operators.intValue) ?? 80
             let s = value.pythonString
@@ -73,7 +89,7 @@ enum Filters {
         case "join":
             let separator = arg(args, 0, "d")?.pythonString ?? ""
             var items = try interp.iterate(try requireIterable(value, interp, offset), offset)
-            if let attribute = arg(args, 1, "attribute") {
+            if let attribute = arg(args, 1, "attribute"), !attribute.isNone {
                 items = try items.map { try attributePath($0, attribute, interp, offset) }
             }
             return .string(items.map(\.pythonString).joined(separator: separator))
@@ -130,6 +146,7 @@ enum Filters {
             let method = arg(args, 1, "method")?.stringValue ?? "common"
             guard let n = Operators.number(value) else { try undefinedCheck(value); throw fail("type \(value.pythonTypeName) doesn't define __round__ method") }
             let scale = pow(10.0, Double(precision))
+            if case .int = n, method == "common" { return value }
             switch method {
             case "common":
                 // Python's round() rounds the exact binary value half-to-even, as C's printf does.

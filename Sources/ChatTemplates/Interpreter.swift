@@ -103,6 +103,7 @@ final class Interpreter {
                 if let otherwise { return try execute(otherwise, Scope(parent: scope), &out) }
                 return .normal
             }
+            let tracker = ChangeTracker()
             for (i, item) in items.enumerated() {
                 iterations += 1
                 if iterations > Interpreter.maxIterations {
@@ -112,7 +113,8 @@ final class Interpreter {
                 try assign(target, item, s, offset)
                 s.variables["loop"] = .loop(LoopState(index0: i, length: items.count,
                                                       previtem: i > 0 ? items[i - 1] : nil,
-                                                      nextitem: i + 1 < items.count ? items[i + 1] : nil, depth0: 0))
+                                                      nextitem: i + 1 < items.count ? items[i + 1] : nil, depth0: 0,
+                                                      changeTracker: tracker))
                 let flow = try execute(body, s, &out)
                 if flow == .breakLoop { break }
             }
@@ -388,6 +390,16 @@ final class Interpreter {
         case "depth0": return .int(l.depth0)
         case "previtem": return l.previtem ?? .undefined(hint: "there is no previous item")
         case "nextitem": return l.nextitem ?? .undefined(hint: "there is no next item")
+        case "changed":
+            return .function(Function(name: "changed", kind: "method") { args, _, _ in
+                let values = args.positional
+                if let last = l.changeTracker.last, last.count == values.count,
+                   zip(last, values).allSatisfy({ Operators.equals($0, $1) }) {
+                    return .bool(false)
+                }
+                l.changeTracker.last = values
+                return .bool(true)
+            })
         case "cycle":
             return .function(Function(name: "cycle", kind: "method") { args, interp, offset in
                 guard !args.positional.isEmpty else { throw interp.fail("no items for cycling given", offset) }

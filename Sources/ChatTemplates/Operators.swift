@@ -236,10 +236,16 @@ enum Operators {
         var scalars = Array(format.unicodeScalars)[...]
         while let c = scalars.popFirst() {
             guard c == "%" else { out.unicodeScalars.append(c); continue }
-            var spec = ""
-            while let d = scalars.first, "-+ #0123456789.".unicodeScalars.contains(d) {
-                spec.unicodeScalars.append(d)
+            var flags = ""
+            while let d = scalars.first, "-+ #0".unicodeScalars.contains(d) { flags.unicodeScalars.append(d); scalars.removeFirst() }
+            var width = 0
+            while let d = scalars.first, let v = Int(String(d)) { width = width * 10 + v; scalars.removeFirst() }
+            var precision: Int?
+            if scalars.first == "." {
                 scalars.removeFirst()
+                var p = 0
+                while let d = scalars.first, let v = Int(String(d)) { p = p * 10 + v; scalars.removeFirst() }
+                precision = p
             }
             guard let conversion = scalars.popFirst() else { throw interp.fail("incomplete format", offset) }
             if conversion == "%" { out += "%"; continue }
@@ -247,27 +253,34 @@ enum Operators {
             let v = values.removeFirst()
             let text: String
             switch conversion {
-            case "s": text = v.pythonString
+            case "s": text = precision.map { String(v.pythonString.unicodeScalars.prefix($0).map(Character.init)) } ?? v.pythonString
             case "r": text = v.pythonRepr
             case "d", "i":
                 guard let n = number(v) else { throw interp.fail("%d format: a real number is required, not \(v.pythonTypeName)", offset) }
                 if case .int(let i) = n { text = String(i) } else { text = String(Int(n.double.rounded(.towardZero))) }
             case "f", "F":
                 guard let n = number(v) else { throw interp.fail("must be real number, not \(v.pythonTypeName)", offset) }
-                let precision = spec.split(separator: ".").last.flatMap { spec.contains(".") ? Int($0) : nil } ?? 6
-                text = String(format: "%.\(precision)f", n.double)
+                text = String(format: "%.\(precision ?? 6)f", n.double)
             case "x":
                 guard let i = intValue(v) else { throw interp.fail("%x format: an integer is required", offset) }
                 text = String(i, radix: 16)
             default:
                 throw interp.fail("unsupported format character '\(conversion)'", offset)
             }
-            let width = Int(spec.filter { $0.isNumber && !spec.contains(".") }) ?? 0
-            if text.unicodeScalars.count < width {
-                let pad = String(repeating: spec.hasPrefix("0") ? "0" : " ", count: width - text.unicodeScalars.count)
-                out += spec.hasPrefix("-") ? text + pad : pad + text
+            var signed = text
+            if flags.contains("+"), Operators.number(v) != nil, conversion != "s", conversion != "r", !text.hasPrefix("-") { signed = "+" + text }
+            if signed.unicodeScalars.count < width {
+                let count = width - signed.unicodeScalars.count
+                if flags.contains("-") {
+                    out += signed + String(repeating: " ", count: count)
+                } else if flags.contains("0"), Operators.number(v) != nil, conversion != "s", conversion != "r" {
+                    let sign = signed.hasPrefix("-") || signed.hasPrefix("+") ? String(signed.prefix(1)) : ""
+                    out += sign + String(repeating: "0", count: count) + signed.dropFirst(sign.count)
+                } else {
+                    out += String(repeating: " ", count: count) + signed
+                }
             } else {
-                out += text
+                out += signed
             }
         }
         if !values.isEmpty, case .tuple = args { throw interp.fail("not all arguments converted during string formatting", offset) }

@@ -60,34 +60,32 @@ enum StringOps {
     }
 
     private static func whitespaceSplit(_ s: String, maxsplit: Int, fromRight: Bool) -> [String] {
-        var scalars = Array(s.unicodeScalars)
-        if fromRight { scalars.reverse() }
-        var parts: [String] = []
+        let scalars = Array(s.unicodeScalars)
+        func text(_ r: Range<Int>) -> String {
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: scalars[r])
+            return String(v)
+        }
+        // Words as ranges of non-space characters.
+        var words: [Range<Int>] = []
         var i = 0
         while i < scalars.count {
             while i < scalars.count, isPythonSpace(scalars[i]) { i += 1 }
             if i >= scalars.count { break }
-            if maxsplit >= 0, parts.count == maxsplit {
-                var rest = Array(scalars[i...])
-                if fromRight {
-                    rest.reverse()
-                    while let l = rest.first, isPythonSpace(l) { rest.removeFirst() }
-                } else {
-                    while let l = rest.last, isPythonSpace(l) { rest.removeLast() }
-                }
-                var v = String.UnicodeScalarView(); v.append(contentsOf: rest)
-                parts.append(String(v))
-                i = scalars.count
-                break
-            }
-            var word = String.UnicodeScalarView()
-            while i < scalars.count, !isPythonSpace(scalars[i]) { word.append(scalars[i]); i += 1 }
-            parts.append(String(word))
+            let start = i
+            while i < scalars.count, !isPythonSpace(scalars[i]) { i += 1 }
+            words.append(start..<i)
         }
+        if maxsplit < 0 || words.count <= maxsplit + 1 { return words.map(text) }
         if fromRight {
-            return parts.reversed().map { String(String.UnicodeScalarView($0.unicodeScalars.reversed())) }
+            let tail = words.suffix(maxsplit)
+            let headEnd = words[words.count - maxsplit - 1].upperBound
+            return [text(words[0].lowerBound..<headEnd)] + tail.map(text)
         }
-        return parts
+        let head = words.prefix(maxsplit)
+        var restEnd = scalars.count
+        while restEnd > 0, isPythonSpace(scalars[restEnd - 1]) { restEnd -= 1 }
+        return head.map(text) + [text(words[maxsplit].lowerBound..<restEnd)]
     }
 
     /// `str.strip/lstrip/rstrip(chars)`; `chars == nil` strips whitespace.

@@ -46,13 +46,21 @@ final class LoopState {
     let previtem: Value?
     let nextitem: Value?
     let depth0: Int
-    init(index0: Int, length: Int, previtem: Value?, nextitem: Value?, depth0: Int) {
+    /// Shared by every iteration of one loop: the last arguments `loop.changed(...)` saw.
+    let changeTracker: ChangeTracker
+    init(index0: Int, length: Int, previtem: Value?, nextitem: Value?, depth0: Int, changeTracker: ChangeTracker) {
+        self.changeTracker = changeTracker
         self.index0 = index0
         self.length = length
         self.previtem = previtem
         self.nextitem = nextitem
         self.depth0 = depth0
     }
+}
+
+/// State of `loop.changed(...)` across the iterations of one loop.
+final class ChangeTracker {
+    var last: [Value]?
 }
 
 /// Positional and keyword arguments of a call.
@@ -271,7 +279,7 @@ extension Value {
     /// Python `repr()`.
     var pythonRepr: String {
         switch self {
-        case .undefined: return ""
+        case .undefined: return "Undefined"
         case .none: return "None"
         case .bool(let b): return b ? "True" : "False"
         case .int(let i): return String(i)
