@@ -300,3 +300,20 @@ func makeSyntheticGGUF(version: UInt32 = 3, alignment: UInt32? = nil) -> [UInt8]
         }
     }
 }
+
+/// `--model` resolution (names of the default models, paths, and what goes wrong).
+@Suite struct GGUFModelPathTests {
+    @Test func namesPathsAndErrors() throws {
+        let qwen = try ModelPaths.resolve("qwen2.5-coder-0.5b")
+        #expect(qwen.hasPrefix(ModelPaths.cacheDirectory))
+        #expect(qwen.hasSuffix("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"))
+        #expect(try ModelPaths.resolve(qwen) == qwen)
+        #expect(try ModelPaths.resolve("gemma-3-270m-q4_k_m.gguf") == ModelPaths.resolve("gemma-3-270m"))
+        #expect(throws: ModelPathError.notFound("no-such-model.gguf", knownNames: ["qwen2.5-coder-0.5b", "gemma-3-270m"])) {
+            try ModelPaths.resolve("no-such-model.gguf")
+        }
+        let dir = FileManager.default.temporaryDirectory.path
+        #expect(throws: ModelPathError.isDirectory(dir)) { try ModelPaths.resolve(dir) }
+        #expect(ModelPathError.defaultModelNotCached(name: "x", expectedPath: "/p").description.contains("make setup"))
+    }
+}

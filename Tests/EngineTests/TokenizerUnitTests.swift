@@ -78,3 +78,17 @@ import Testing
         #expect(PreTokenizerKind(ggufName: "no-such-rule") == nil)
     }
 }
+
+/// llama.cpp's detokenizer clean-up passes, worked through by hand.
+@Suite struct TokenizerCleanSpacesTests {
+    func clean(_ s: String) -> String { String(decoding: GGUFTokenizer.cleanSpaces(Array(s.utf8)), as: UTF8.self) }
+
+    @Test func passes() {
+        #expect(clean("Hello , world !") == "Hello, world!")
+        #expect(clean("it 's I 'm they 're we 've") == "it's I'm they're we've")
+        #expect(clean("don 't we 'll") == "don 't we 'll")
+        #expect(clean("x ' ' y") == "x'' y")
+        #expect(clean("a") == "a")
+        #expect(clean("") == "")
+    }
+}

@@ -238,6 +238,7 @@ public final class GGUFTokenizer: Tokenizer {
             if x == 0x27, i + 1 < t.count, t[i - 1] == 0x20, t[i + 1] == 0x20 {
                 out.removeLast()
                 out.append(x)
+                t[i + 1] = 0   // the dropped space no longer counts as one (as llama.cpp's in-place pass)
                 i += 2
                 continue
             }
