@@ -92,11 +92,12 @@ typedef struct ts_backend_vtable {
     void (*destroy)(ts_backend *);
     void (*free_string)(char *);
 
-    /** Whether matmul supports weights of this type. */
+    /** Whether matmul supports weights of this type (nonzero = yes). */
     int32_t (*supports_type)(uint32_t type);
     /**
      * y[n][rows] = W[rows][cols] · x[n][cols] for n input vectors (row-major, f32 x/y).
-     * W is `rows` rows of `cols` elements in `type`'s block layout, `row_stride` bytes apart.
+     * W is `rows` rows of `cols` elements in `type`'s block layout, `row_stride` bytes apart;
+     * `cols` must be a multiple of the type's block size.
      */
     int32_t (*matmul)(ts_backend *, uint32_t type, const void *w, size_t row_stride,
                       int64_t rows, int64_t cols, const float *x, int64_t n, float *y);
@@ -104,7 +105,11 @@ typedef struct ts_backend_vtable {
     int32_t (*dequantize)(uint32_t type, const void *src, float *dst, int64_t count);
     /** In-place RMS norm of n rows of dim elements, then multiply by weight (may be NULL). */
     void (*rms_norm)(ts_backend *, float *x, const float *weight, int64_t n, int64_t dim, float eps);
-    /** RoPE on n rows of heads*head_dim; positions[n]; neox selects the half-split layout. */
+    /**
+     * In-place RoPE on n rows of heads × head_dim; row t is at positions[t]. The first rot_dim
+     * elements of each head rotate; neox selects the half-split pairing (i, i + rot_dim/2)
+     * instead of adjacent pairs (2i, 2i+1).
+     */
     void (*rope)(ts_backend *, float *x, const int32_t *positions, int64_t n, int64_t heads,
                  int64_t head_dim, int64_t rot_dim, float freq_base, float freq_scale, int32_t neox);
     /** Row-wise softmax over n rows of dim elements. */
@@ -112,15 +117,29 @@ typedef struct ts_backend_vtable {
     /** x[i] = silu(x[i]) * g[i] (SwiGLU) / gelu(x[i]) * g[i] (GeGLU, tanh approximation). */
     void (*silu_mul)(ts_backend *, float *x, const float *g, int64_t count);
     void (*gelu_mul)(ts_backend *, float *x, const float *g, int64_t count);
+    /** y[i] += x[i]. */
+    void (*add)(ts_backend *, float *y, const float *x, int64_t count);
+    /** y[r][i] += bias[i] for n rows of dim elements. */
+    void (*add_rows)(ts_backend *, float *y, const float *bias, int64_t n, int64_t dim);
+    /** x[i] *= s. */
+    void (*scale)(ts_backend *, float *x, float s, int64_t count);
     /**
-     * Causal attention for n query rows at positions pos0..pos0+n-1 against a KV cache
-     * of kv_len positions (f16 keys/values, layout [kv_head][position][head_dim]).
-     * GQA: head h uses kv head h / (heads / kv_heads). window > 0 limits each query to
-     * the last `window` positions (sliding window). out: n × heads × head_dim.
+     * Store n rows of kv_heads × head_dim f32 values into an f16 cache laid out
+     * [kv_head][position][head_dim] (kv_stride elements between kv heads), at positions pos0….
      */
-    void (*attention)(ts_backend *, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
-                      size_t kv_stride, int64_t n, int64_t pos0, int64_t kv_len, int64_t heads,
-                      int64_t kv_heads, int64_t head_dim, float scale, int64_t window, float *out);
+    void (*kv_store)(ts_backend *, const float *src, int64_t n, int64_t kv_heads, int64_t head_dim,
+                     uint16_t *cache, size_t kv_stride, int64_t pos0);
+    /**
+     * Causal attention for n query rows (n × heads × head_dim f32) at positions pos0..pos0+n-1
+     * against the first kv_len positions of an f16 cache (layout as kv_store). GQA: head h uses
+     * kv head h / (heads / kv_heads). scores = q·k × scale; window > 0 limits each query to the
+     * last `window` positions (sliding window). out: n × heads × head_dim.
+     */
+    int32_t (*attention)(ts_backend *, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                         size_t kv_stride, int64_t n, int64_t pos0, int64_t kv_len, int64_t heads,
+                         int64_t kv_heads, int64_t head_dim, float scale, int64_t window, float *out);
+    /** Number of threads this instance computes with. */
+    int32_t (*threads)(ts_backend *);
 } ts_backend_vtable;
 
 /* ------------------------------------------------------------------------ */

@@ -1,0 +1,192 @@
+/* Element-wise and row-wise kernels: norms, RoPE, softmax, activations, attention. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include "cpu_internal.h"
+#include "cpu_ops.h"
+
+void ts_op_rms_norm(float *x, const float *weight, int64_t n, int64_t dim, float eps) {
+    for (int64_t r = 0; r < n; r++) {
+        float *row = x + r * dim;
+        double sum = 0.0;
+        for (int64_t i = 0; i < dim; i++) sum += (double)(row[i] * row[i]);
+        const float scale = 1.0f / sqrtf((float)(sum / (double)dim) + eps);
+        if (weight) for (int64_t i = 0; i < dim; i++) row[i] = (row[i] * scale) * weight[i];
+        else for (int64_t i = 0; i < dim; i++) row[i] *= scale;
+    }
+}
+
+void ts_op_rope(float *x, const int32_t *positions, int64_t n, int64_t heads, int64_t head_dim,
+                int64_t rot_dim, float freq_base, float freq_scale, int32_t neox) {
+    if (rot_dim > head_dim) rot_dim = head_dim;
+    const int64_t half = rot_dim / 2;
+    float *cs = malloc((size_t)half * 2 * sizeof(float));
+    if (!cs) return;
+    const float theta_scale = powf(freq_base, -2.0f / (float)rot_dim);
+    for (int64_t t = 0; t < n; t++) {
+        float theta = (float)positions[t];
+        for (int64_t i = 0; i < half; i++) {
+            const float th = freq_scale * theta;
+            cs[2 * i] = cosf(th);
+            cs[2 * i + 1] = sinf(th);
+            theta *= theta_scale;
+        }
+        for (int64_t h = 0; h < heads; h++) {
+            float *v = x + (t * heads + h) * head_dim;
+            for (int64_t i = 0; i < half; i++) {
+                const float c = cs[2 * i], s = cs[2 * i + 1];
+                if (neox) {
+                    const float x0 = v[i], x1 = v[i + half];
+                    v[i] = x0 * c - x1 * s;
+                    v[i + half] = x0 * s + x1 * c;
+                } else {
+                    const float x0 = v[2 * i], x1 = v[2 * i + 1];
+                    v[2 * i] = x0 * c - x1 * s;
+                    v[2 * i + 1] = x0 * s + x1 * c;
+                }
+            }
+        }
+    }
+    free(cs);
+}
+
+static void softmax_row(float *row, int64_t dim) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < dim; i++) max = fmaxf(max, row[i]);
+    double sum = 0.0;
+    for (int64_t i = 0; i < dim; i++) { const float e = expf(row[i] - max); row[i] = e; sum += e; }
+    const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+    for (int64_t i = 0; i < dim; i++) row[i] *= inv;
+}
+
+void ts_op_softmax(float *x, int64_t n, int64_t dim) {
+    for (int64_t r = 0; r < n; r++) softmax_row(x + r * dim, dim);
+}
+
+void ts_op_silu_mul(float *x, const float *g, int64_t count) {
+    for (int64_t i = 0; i < count; i++) x[i] = x[i] / (1.0f + expf(-x[i])) * g[i];
+}
+
+/* GELU with the tanh approximation, evaluated at half precision as ggml's table does. */
+static inline float gelu_tanh(float x) {
+    return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * x * (1.0f + 0.044715f * x * x)));
+}
+void ts_op_gelu_mul(float *x, const float *g, int64_t count) {
+    for (int64_t i = 0; i < count; i++) {
+        const float v = x[i];
+        float r;
+        if (v <= -10.0f) r = 0.0f;
+        else if (v >= 10.0f) r = v;
+        else r = ts_f16_to_f32(ts_f32_to_f16(gelu_tanh(ts_f16_to_f32(ts_f32_to_f16(v)))));
+        x[i] = r * g[i];
+    }
+}
+
+void ts_op_add(float *y, const float *x, int64_t count) {
+    for (int64_t i = 0; i < count; i++) y[i] += x[i];
+}
+void ts_op_add_rows(float *y, const float *bias, int64_t n, int64_t dim) {
+    for (int64_t r = 0; r < n; r++) for (int64_t i = 0; i < dim; i++) y[r * dim + i] += bias[i];
+}
+void ts_op_scale(float *x, float s, int64_t count) {
+    for (int64_t i = 0; i < count; i++) x[i] *= s;
+}
+void ts_op_kv_store(const float *src, int64_t n, int64_t kv_heads, int64_t head_dim, uint16_t *cache,
+                    size_t kv_stride, int64_t pos0) {
+    for (int64_t t = 0; t < n; t++)
+        for (int64_t h = 0; h < kv_heads; h++) {
+            const float *s = src + (t * kv_heads + h) * head_dim;
+            uint16_t *d = cache + (size_t)h * kv_stride + (size_t)(pos0 + t) * (size_t)head_dim;
+            for (int64_t i = 0; i < head_dim; i++) d[i] = ts_f32_to_f16(s[i]);
+        }
+}
+
+/* ---- attention ---------------------------------------------------------------- */
+
+typedef struct {
+    const float *q; const uint16_t *k, *v; size_t kv_stride;
+    int64_t n, pos0, kv_len, heads, kv_heads, head_dim, window;
+    float scale; float *out; float *scratch; int64_t scratch_per_thread;
+    _Atomic int64_t next;
+} attn_task;
+
+static inline float dot_f16_f32(const uint16_t *k, const float *q, int64_t n) {
+#if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
+    __m256 acc = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), _mm256_loadu_ps(q + i), acc);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float r = _mm_cvtss_f32(s);
+    for (; i < n; i++) r += ts_f16_to_f32(k[i]) * q[i];
+    return r;
+#else
+    float r = 0; for (int64_t i = 0; i < n; i++) r += ts_f16_to_f32(k[i]) * q[i]; return r;
+#endif
+}
+static inline void axpy_f16(float *y, float a, const uint16_t *v, int64_t n) {
+#if defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
+    const __m256 av = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + i))),
+                                                _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += a * ts_f16_to_f32(v[i]);
+#else
+    for (int64_t i = 0; i < n; i++) y[i] += a * ts_f16_to_f32(v[i]);
+#endif
+}
+
+static void attn_worker(void *p, int ith, int nth) {
+    (void)nth;
+    attn_task *t = p;
+    float *scores = t->scratch + (size_t)ith * (size_t)t->scratch_per_thread;
+    float *qh16 = scores + t->kv_len;
+    const int64_t group = t->heads / t->kv_heads;
+    for (;;) {
+        const int64_t item = atomic_fetch_add(&t->next, 1);
+        if (item >= t->n * t->heads) break;
+        const int64_t row = item / t->heads, h = item % t->heads, kvh = h / group;
+        const int64_t pos = t->pos0 + row;
+        int64_t last = pos < t->kv_len - 1 ? pos : t->kv_len - 1;
+        int64_t first = t->window > 0 ? pos - t->window + 1 : 0;
+        if (first < 0) first = 0;
+        float *o = t->out + (row * t->heads + h) * t->head_dim;
+        memset(o, 0, (size_t)t->head_dim * sizeof(float));
+        if (last < first) continue;
+        /* the query is rounded to half precision, as the f16 cache product does in llama.cpp */
+        const float *qs = t->q + (row * t->heads + h) * t->head_dim;
+        for (int64_t i = 0; i < t->head_dim; i++) qh16[i] = ts_f16_to_f32(ts_f32_to_f16(qs[i]));
+        const uint16_t *kb = t->k + (size_t)kvh * t->kv_stride;
+        const uint16_t *vb = t->v + (size_t)kvh * t->kv_stride;
+        const int64_t len = last - first + 1;
+        for (int64_t j = 0; j < len; j++)
+            scores[j] = dot_f16_f32(kb + (size_t)(first + j) * (size_t)t->head_dim, qh16, t->head_dim) * t->scale;
+        softmax_row(scores, len);
+        for (int64_t j = 0; j < len; j++) {
+            const float pj = ts_f16_to_f32(ts_f32_to_f16(scores[j]));
+            if (pj != 0.0f) axpy_f16(o, pj, vb + (size_t)(first + j) * (size_t)t->head_dim, t->head_dim);
+        }
+    }
+}
+
+int32_t ts_op_attention(ts_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                        size_t kv_stride, int64_t n, int64_t pos0, int64_t kv_len, int64_t heads,
+                        int64_t kv_heads, int64_t head_dim, float scale, int64_t window, float *out) {
+    if (n <= 0 || heads <= 0 || kv_heads <= 0 || heads % kv_heads != 0 || head_dim <= 0 || kv_len <= 0)
+        return TS_ERR_INVALID_ARGUMENT;
+    const int nth = ts_pool_threads(pool);
+    attn_task t = {
+        .q = q, .k = k_cache, .v = v_cache, .kv_stride = kv_stride, .n = n, .pos0 = pos0, .kv_len = kv_len,
+        .heads = heads, .kv_heads = kv_heads, .head_dim = head_dim, .window = window, .scale = scale,
+        .out = out, .scratch_per_thread = kv_len + head_dim,
+    };
+    atomic_init(&t.next, 0);
+    t.scratch = malloc((size_t)nth * (size_t)t.scratch_per_thread * sizeof(float));
+    if (!t.scratch) return TS_ERR_OUT_OF_MEMORY;
+    ts_pool_run(pool, attn_worker, &t);
+    free(t.scratch);
+    return TS_OK;
+}
