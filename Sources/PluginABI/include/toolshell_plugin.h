@@ -78,7 +78,9 @@ typedef enum ts_tensor_type {
     TS_TYPE_Q6_K = 14, TS_TYPE_Q8_K = 15, TS_TYPE_BF16 = 30,
 } ts_tensor_type;
 
-typedef struct ts_backend ts_backend; /* opaque backend instance (thread pool, scratch) */
+/* Opaque backend instance (thread pool, scratch). One instance runs one kernel call at a time:
+ * callers serialise their use of an instance (the host does so per model). */
+typedef struct ts_backend ts_backend;
 
 typedef struct ts_backend_vtable {
     uint32_t abi_version;
