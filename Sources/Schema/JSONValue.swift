@@ -19,9 +19,15 @@ public enum JSONValue: Sendable {
 /// Setting an existing key replaces its value and keeps its position
 /// (as Python's `dict` and jansson do, so duplicate keys in a document: last value wins,
 /// first position kept).
+///
+/// Stored as parallel key/value arrays; small objects are searched linearly and objects with
+/// more than `indexThreshold` members get a hash index, so building and iterating stay cheap.
 public struct JSONObject: Sendable {
     public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    /// Values in key order.
+    public private(set) var values: [JSONValue] = []
+    private var index: [String: Int]? = nil
+    private static let indexThreshold = 12
 
     public init() {}
 
@@ -32,51 +38,99 @@ public struct JSONObject: Sendable {
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
+    /// Position of `key` in `keys`.
+    public func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { values[$0] } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let p = position(of: key) { values[p] = newValue } else { append(key, newValue) }
+            } else if let p = position(of: key) {
+                keys.remove(at: p)
+                values.remove(at: p)
+                if index != nil { rebuildIndex() }
             }
         }
     }
 
+    private mutating func append(_ key: String, _ value: JSONValue) {
+        keys.append(key)
+        values.append(value)
+        if index != nil {
+            index?[key] = keys.count - 1
+        } else if keys.count > Self.indexThreshold {
+            rebuildIndex()
+        }
+    }
+
+    private mutating func rebuildIndex() {
+        guard keys.count > Self.indexThreshold else { index = nil; return }
+        var d: [String: Int] = [:]
+        d.reserveCapacity(keys.count)
+        for (i, k) in keys.enumerated() { d[k] = i }
+        index = d
+    }
+
     /// Key/value pairs in order.
-    public var pairs: [(key: String, value: JSONValue)] { keys.map { ($0, storage[$0]!) } }
-    public var values: [JSONValue] { keys.map { storage[$0]! } }
-    public func contains(_ key: String) -> Bool { storage[key] != nil }
+    public var pairs: [(key: String, value: JSONValue)] { Array(self) }
+    public func contains(_ key: String) -> Bool { position(of: key) != nil }
 
     /// Reserves room for `n` members.
     public mutating func reserveCapacity(_ n: Int) {
         keys.reserveCapacity(n)
-        storage.reserveCapacity(n)
+        values.reserveCapacity(n)
     }
 
     /// Adds a member; an existing key keeps its position and takes the new value.
     mutating func appendNew(_ key: String, _ value: JSONValue) {
-        if storage.updateValue(value, forKey: key) == nil { keys.append(key) }
+        self[key] = value
     }
 }
 
 extension JSONObject: Sequence {
-    public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
-        pairs.makeIterator()
+    /// Iterates key/value pairs in order.
+    public struct Iterator: IteratorProtocol {
+        let object: JSONObject
+        var i = 0
+        public mutating func next() -> (key: String, value: JSONValue)? {
+            guard i < object.keys.count else { return nil }
+            defer { i += 1 }
+            return (object.keys[i], object.values[i])
+        }
     }
+
+    public func makeIterator() -> Iterator { Iterator(object: self) }
+    public var underestimatedCount: Int { keys.count }
 }
 
 extension JSONObject: Equatable {
     /// Objects are equal when they hold the same keys with equal values, in any order
     /// (JSON's and JSON Schema's notion of equality).
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.storage == b.storage
+        guard a.count == b.count else { return false }
+        for (i, key) in a.keys.enumerated() {
+            guard let p = b.position(of: key), a.values[i] == b.values[p] else { return false }
+        }
+        return true
     }
 }
 
 extension JSONObject: Hashable {
     public func hash(into h: inout Hasher) {
-        h.combine(storage)
+        // Order-independent: a commutative sum of per-member hashes.
+        var sum = 0
+        for (i, key) in keys.enumerated() {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(values[i])
+            sum &+= member.finalize()
+        }
+        h.combine(count)
+        h.combine(sum)
     }
 }
 
