@@ -23,6 +23,8 @@ enum CommandLineInterface {
         BenchCommand.self,
         RenderCommand.self,
         TokenizeCommand.self,
+        ParseCommand.self,
+        ParsersCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {

@@ -22,9 +22,9 @@ struct JSONBodyState {
     }
 }
 
-extension MarkupToolParser {
+extension MarkupEngine {
     /// Reads a JSON call body: call objects, arrays of them, or NAME + arguments.
-    func readJSONBody(_ style: JSONCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+    mutating func readJSONBody(_ style: JSONCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
         while i < n {
             let c = p[i]
             switch jsonBody.phase {
@@ -98,7 +98,7 @@ extension MarkupToolParser {
             case .valueStart:
                 if isJSONWhitespace(c) { i += 1; continue }
                 let key = String(decoding: jsonBody.key, as: UTF8.self)
-                jsonBody.transcoder = JSONTranscoder()
+                jsonBody.transcoder.reset()
                 if style.nameKeys.contains(key) && jsonBody.name == nil {
                     guard c == 0x22 else { return failOrBreak() }
                     jsonBody.kind = .name
@@ -171,7 +171,7 @@ extension MarkupToolParser {
                 jsonBody.id = id
                 guard commitJSONCall(name: name, at: i) else { return .failed }
                 jsonBody.argumentsStarted = true
-                jsonBody.transcoder = JSONTranscoder()
+                jsonBody.transcoder.reset()
                 jsonBody.phase = .argumentsValue
             case .argumentsValue:
                 let status = jsonBody.transcoder.feed(p, &i, n)
@@ -208,7 +208,7 @@ extension MarkupToolParser {
         return .needMore
     }
 
-    private func failOrBreak() -> BodyStatus {
+    private mutating func failOrBreak() -> BodyStatus {
         if jsonBody.committed {
             closeJSONBody()
             callOpen = false
@@ -217,7 +217,7 @@ extension MarkupToolParser {
         return holding ? .failed : .broken
     }
 
-    private func commitJSONCall(name: String, at i: Int) -> Bool {
+    private mutating func commitJSONCall(name: String, at i: Int) -> Bool {
         guard commit(name: name, id: jsonBody.id, at: i) else { return false }
         jsonBody.committed = true
         emitter.arguments(jsonBody.pendingArguments)
@@ -226,7 +226,7 @@ extension MarkupToolParser {
     }
 
     /// Closes a committed call's arguments at the end of the stream or at an error.
-    func closeJSONBody() {
+    mutating func closeJSONBody() {
         switch jsonBody.phase {
         case .value where jsonBody.kind == .arguments, .argumentsValue:
             jsonBody.transcoder.close()

@@ -12,7 +12,7 @@ struct JSONTranscoder {
         case string, escape, unicode, surrogateBackslash, surrogateU, number, literal, done
     }
 
-    let dialect: Dialect
+    private(set) var dialect: Dialect
     /// Canonical output not yet taken by the caller.
     var out: [UInt8] = []
     /// Whether the value has begun (a non-whitespace byte was consumed).
@@ -40,6 +40,21 @@ struct JSONTranscoder {
     }
 
     var isComplete: Bool { state == .done }
+
+    /// Starts over for a new value, keeping the buffers' capacity.
+    mutating func reset(_ dialect: Dialect = .json) {
+        self.dialect = dialect
+        out.removeAll(keepingCapacity: true)
+        started = false
+        state = .value
+        closers.removeAll(keepingCapacity: true)
+        inKey = false
+        quote = 0x22
+        highSurrogate = 0
+        numberText.removeAll(keepingCapacity: true)
+        needsSeparator = false
+        awaitingValue = false
+    }
 
     // MARK: feeding
 
@@ -253,16 +268,23 @@ struct JSONTranscoder {
         case 0x27 where dialect == .python: quote = c; inKey = false; out.append(0x22); state = .string
         case 0x2D, 0x30...0x39: numberText.removeAll(keepingCapacity: true); numberText.append(c); state = .number
         default:
-            let table: [(UInt8, String, String)] = dialect == .json
-                ? [(0x74, "true", "true"), (0x66, "false", "false"), (0x6E, "null", "null")]
-                : [(0x54, "True", "true"), (0x46, "False", "false"), (0x4E, "None", "null"),
-                   (0x74, "true", "true"), (0x66, "false", "false"), (0x6E, "null", "null")]
-            guard let entry = table.first(where: { $0.0 == c }) else {
+            let expected: StaticString
+            let output: StaticString
+            switch (c, dialect) {
+            case (0x74, _): expected = "true"; output = "true"
+            case (0x66, _): expected = "false"; output = "false"
+            case (0x6E, _): expected = "null"; output = "null"
+            case (0x54, .python): expected = "True"; output = "true"
+            case (0x46, .python): expected = "False"; output = "false"
+            case (0x4E, .python): expected = "None"; output = "null"
+            default:
                 out.removeSubrange(before...)
                 return false
             }
-            literalExpected = Array(entry.1.utf8)
-            literalOutput = Array(entry.2.utf8)
+            literalExpected.removeAll(keepingCapacity: true)
+            literalExpected.append(contentsOf: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
+            literalOutput.removeAll(keepingCapacity: true)
+            literalOutput.append(contentsOf: UnsafeBufferPointer(start: output.utf8Start, count: output.utf8CodeUnitCount))
             literalPosition = 1
             state = .literal
         }

@@ -2,30 +2,62 @@
 /// No marker in a set may be a prefix of another one. Empty strings keep their index but never match.
 struct MarkerSet: Sendable {
     let markers: [[UInt8]]
-    private let isFirstByte: [Bool]
+    /// Per byte value: the markers (bit k = marker k) that begin with it.
+    private let firstByteMask: [UInt64]
 
     init(_ strings: [String]) {
-        markers = strings.map { Array($0.utf8) }
-        var table = [Bool](repeating: false, count: 256)
-        for m in markers where !m.isEmpty { table[Int(m[0])] = true }
-        isFirstByte = table
+        markers = strings.prefix(64).map { Array($0.utf8) }
+        var masks = [UInt64](repeating: 0, count: 256)
+        for (k, m) in markers.enumerated() where !m.isEmpty { masks[Int(m[0])] |= 1 << UInt64(k) }
+        firstByteMask = masks
     }
 
-    @inline(__always) func startsMarker(_ byte: UInt8) -> Bool { isFirstByte[Int(byte)] }
+    @inline(__always) func startsMarker(_ byte: UInt8) -> Bool { firstByteMask[Int(byte)] != 0 }
+
+    @inline(__always) func markersStarting(with byte: UInt8) -> UInt64 { firstByteMask[Int(byte)] }
+
+    /// Of the `live` markers, those whose byte at `position` is `byte`.
+    @inline(__always) func advance(_ live: UInt64, position: Int, byte: UInt8) -> UInt64 {
+        var rest = live
+        var kept: UInt64 = 0
+        while rest != 0 {
+            let k = rest.trailingZeroBitCount
+            rest &= rest - 1
+            let m = markers[k]
+            if m.count > position && m[position] == byte { kept |= 1 << UInt64(k) }
+        }
+        return kept
+    }
+
+    /// A live marker exactly `length` bytes long.
+    @inline(__always) func complete(_ live: UInt64, length: Int) -> Int? {
+        var rest = live
+        while rest != 0 {
+            let k = rest.trailingZeroBitCount
+            rest &= rest - 1
+            if markers[k].count == length { return k }
+        }
+        return nil
+    }
+
+    /// The markers `pending` is a prefix of.
+    func live(for pending: [UInt8]) -> UInt64 {
+        guard let first = pending.first else { return 0 }
+        var live = markersStarting(with: first)
+        var position = 1
+        while position < pending.count && live != 0 {
+            live = advance(live, position: position, byte: pending[position])
+            position += 1
+        }
+        return live
+    }
 
     enum Match { case full(Int), prefix, none }
 
     func match(_ pending: [UInt8]) -> Match {
-        var isPrefix = false
-        for (k, m) in markers.enumerated() where m.count >= pending.count && !m.isEmpty {
-            var same = true
-            for j in 0..<pending.count where m[j] != pending[j] { same = false; break }
-            if same {
-                if m.count == pending.count { return .full(k) }
-                isPrefix = true
-            }
-        }
-        return isPrefix ? .prefix : .none
+        let l = live(for: pending)
+        if let k = complete(l, length: pending.count) { return .full(k) }
+        return l != 0 ? .prefix : .none
     }
 }
 
@@ -33,6 +65,7 @@ struct MarkerSet: Sendable {
 struct MarkerScanner {
     /// Bytes that may begin a marker, held until it is clear whether they do.
     var pending: [UInt8] = []
+    private var live: UInt64 = 0
 
     /// Scans `p[i..<n]`, appending plain text to `text`. Returns the index (in `set`) of the first
     /// complete marker, with `i` just past it, or nil when the input ran out.
@@ -44,31 +77,48 @@ struct MarkerScanner {
                 while i < n && !set.startsMarker(p[i]) { i += 1 }
                 if i > start { text.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i])) }
                 if i == n { return nil }
+                let b = p[i]
+                i += 1
+                pending.append(b)
+                live = set.markersStarting(with: b)
+            } else {
+                let b = p[i]
+                i += 1
+                live = set.advance(live, position: pending.count, byte: b)
+                pending.append(b)
             }
-            pending.append(p[i])
-            i += 1
+            if let k = set.complete(live, length: pending.count) {
+                pending.removeAll(keepingCapacity: true)
+                live = 0
+                return k
+            }
+            if live != 0 { continue }
+            // Not a marker after all: release bytes until the rest could still begin one.
             while !pending.isEmpty {
-                switch set.match(pending) {
-                case .full(let k):
+                text.append(pending.removeFirst())
+                live = set.live(for: pending)
+                if let k = set.complete(live, length: pending.count), !pending.isEmpty {
                     pending.removeAll(keepingCapacity: true)
+                    live = 0
                     return k
-                case .prefix:
-                    break
-                case .none:
-                    text.append(pending[0])
-                    pending.removeFirst()
-                    continue
                 }
-                break
+                if live != 0 { break }
             }
         }
         return nil
+    }
+
+    /// Forgets held bytes.
+    mutating func reset() {
+        pending.removeAll(keepingCapacity: true)
+        live = 0
     }
 
     /// Takes whatever is held (at the end of the stream).
     mutating func drain() -> [UInt8] {
         let out = pending
         pending.removeAll()
+        live = 0
         return out
     }
 }

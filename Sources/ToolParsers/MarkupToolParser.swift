@@ -12,11 +12,24 @@ enum BodyStatus {
     case broken
 }
 
+/// A parser for a `MarkupFormat` (the state lives in a struct so the hot loop runs without
+/// dynamic exclusivity checks).
+final class MarkupToolParser: ToolParser {
+    var engine: MarkupEngine
+
+    init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions) {
+        engine = MarkupEngine(format: format, catalog: catalog, options: options)
+    }
+
+    func feed(_ delta: String) -> [ToolParserEvent] { engine.feed(delta) }
+    func finish() -> [ToolParserEvent] { engine.finish() }
+}
+
 /// The generic engine for marker-delimited formats (`MarkupFormat`): running text, reasoning,
 /// call sections and call bodies (JSON, tagged parameters, pythonic). Works on UTF-8 bytes in
 /// one forward pass; text that might still turn out to be a marker or an uncommitted call is
 /// held back, everything else is emitted at once.
-final class MarkupToolParser: ToolParser {
+struct MarkupEngine {
     let format: MarkupFormat
     let catalog: ToolCatalog
     let options: ToolParserOptions
@@ -24,6 +37,8 @@ final class MarkupToolParser: ToolParser {
     var emitter = EventEmitter()
     var scanner = MarkerScanner()
     var scratch: [UInt8] = []
+    /// Bytes after a call body that may begin its end marker.
+    var endPending: [UInt8] = []
 
     enum Mode { case text, reasoning, sectionIdle, body, afterBody }
     var mode: Mode = .text
@@ -87,13 +102,13 @@ final class MarkupToolParser: ToolParser {
 
     // MARK: ToolParser
 
-    func feed(_ delta: String) -> [ToolParserEvent] {
+    mutating func feed(_ delta: String) -> [ToolParserEvent] {
         var delta = delta
-        delta.withUTF8 { run($0) }
+        delta.withUTF8 { p in run(p) }
         return emitter.take()
     }
 
-    func finish() -> [ToolParserEvent] {
+    mutating func finish() -> [ToolParserEvent] {
         switch mode {
         case .text:
             let rest = scanner.drain()
@@ -108,14 +123,14 @@ final class MarkupToolParser: ToolParser {
             } else if mode == .body {
                 closeCommittedBody()
             }
-            scanner.pending.removeAll()
+            scanner.reset()
         }
         return emitter.take(final: true)
     }
 
     // MARK: the main loop
 
-    func run(_ p: UnsafeBufferPointer<UInt8>) {
+    mutating func run(_ p: UnsafeBufferPointer<UInt8>) {
         var i = 0
         let n = p.count
         holdFrom = 0
@@ -196,7 +211,7 @@ final class MarkupToolParser: ToolParser {
                 }
             case .afterBody:
                 let b = p[i]
-                if scanner.pending.isEmpty {
+                if endPending.isEmpty {
                     if isJSONWhitespace(b) || chainBytes.contains(b) { i += 1; continue }
                     if !afterBodySet.startsMarker(b) {
                         if startsAnotherBody(b) {
@@ -208,17 +223,18 @@ final class MarkupToolParser: ToolParser {
                         continue
                     }
                 }
-                scanner.pending.append(b)
+                endPending.append(b)
                 i += 1
-                switch afterBodySet.match(scanner.pending) {
+                switch afterBodySet.match(endPending) {
                 case .full(let k):
-                    scanner.pending.removeAll()
+                    endPending.removeAll()
                     endCall()
                     if k > 0 { trigger(k - 1, p, i) }
                 case .prefix:
                     break
                 case .none:
-                    let text = scanner.drain()
+                    let text = endPending
+                    endPending.removeAll()
                     endCall()
                     emitter.content(text)
                     holdWhitespace = false
@@ -231,7 +247,7 @@ final class MarkupToolParser: ToolParser {
     // MARK: transitions
 
     /// Text in content mode, with whitespace held at the start and after calls.
-    func emitText(_ bytes: ArraySlice<UInt8>) {
+    mutating func emitText(_ bytes: ArraySlice<UInt8>) {
         if !holdWhitespace {
             emitter.content(bytes)
             return
@@ -248,7 +264,7 @@ final class MarkupToolParser: ToolParser {
         }
     }
 
-    func trigger(_ k: Int, _ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
+    mutating func trigger(_ k: Int, _ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
         whitespace.removeAll()
         holdWhitespace = false
         anchorOpen = false
@@ -266,20 +282,20 @@ final class MarkupToolParser: ToolParser {
         }
     }
 
-    func beginHold(at i: Int) {
+    mutating func beginHold(at i: Int) {
         holding = true
         held.removeAll(keepingCapacity: true)
         holdFrom = i
     }
 
-    func noteHeld(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
+    mutating func noteHeld(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
         if i > holdFrom { held.append(contentsOf: UnsafeBufferPointer(rebasing: p[holdFrom..<i])) }
         holdFrom = i
     }
 
     /// An uncommitted call turned out not to be one: its text is content.
-    func revert() {
-        scanner.pending.removeAll()
+    mutating func revert() {
+        scanner.reset()
         emitter.content(held)
         held.removeAll()
         holding = false
@@ -291,7 +307,7 @@ final class MarkupToolParser: ToolParser {
 
     /// Records the call as real: its name (and id) go out, held text is dropped.
     /// Returns false when the name is not plausible (then the caller fails the body).
-    func commit(name: String, id: String?, at i: Int) -> Bool {
+    mutating func commit(name: String, id: String?, at i: Int) -> Bool {
         guard isPlausibleToolName(name) else { return false }
         if anchored && !catalog.tools.isEmpty && catalog.tool(named: name) == nil { return false }
         let index = emitter.callCount
@@ -303,7 +319,7 @@ final class MarkupToolParser: ToolParser {
         return true
     }
 
-    func startBody() {
+    mutating func startBody() {
         mode = .body
         switch format.body {
         case .json: jsonBody = JSONBodyState()
@@ -312,7 +328,7 @@ final class MarkupToolParser: ToolParser {
         }
     }
 
-    func readBody(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+    mutating func readBody(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
         switch format.body {
         case .json(let style): return readJSONBody(style, p, &i, n)
         case .tagged(let style): return readTaggedBody(style, p, &i, n)
@@ -320,7 +336,7 @@ final class MarkupToolParser: ToolParser {
         }
     }
 
-    func closeCommittedBody() {
+    mutating func closeCommittedBody() {
         guard callOpen else { return }
         switch format.body {
         case .json: closeJSONBody()
@@ -330,22 +346,22 @@ final class MarkupToolParser: ToolParser {
         callOpen = false
     }
 
-    func afterBody() {
+    mutating func afterBody() {
         if case .tagged = format.body { endCall() } else { mode = .afterBody }
     }
 
     /// Whether `b` starts another call body right after one (Llama's `{…}; {…}`, two objects in one hermes block).
-    func startsAnotherBody(_ b: UInt8) -> Bool {
+    mutating func startsAnotherBody(_ b: UInt8) -> Bool {
         guard case .json(let style) = format.body, !chainBytes.isEmpty || format.callEnd != nil else { return false }
         return (b == 0x7B && style.allowsObject) || (b == 0x5B && style.allowsArray)
     }
 
-    func endCall() {
+    mutating func endCall() {
         holding = false
         if inSection { mode = .sectionIdle } else { enterTextAfterCall() }
     }
 
-    func enterTextAfterCall() {
+    mutating func enterTextAfterCall() {
         mode = .text
         holdWhitespace = true
         whitespace.removeAll()

@@ -17,8 +17,8 @@ struct PythonicBodyState {
     isIdentifierStart(c) || (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2D
 }
 
-extension MarkupToolParser {
-    func readPythonicBody(_ style: PythonicCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+extension MarkupEngine {
+    mutating func readPythonicBody(_ style: PythonicCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
         while i < n {
             let c = p[i]
             switch pythonicBody.phase {
@@ -108,7 +108,7 @@ extension MarkupToolParser {
         return .needMore
     }
 
-    private func commitPythonicCall(at i: Int) -> Bool {
+    private mutating func commitPythonicCall(at i: Int) -> Bool {
         guard commit(name: String(decoding: pythonicBody.name, as: UTF8.self), id: nil, at: i) else { return false }
         emitter.arguments("{")
         pythonicBody.callCount += 1
@@ -117,17 +117,17 @@ extension MarkupToolParser {
         return true
     }
 
-    private func beginPythonicArgument() {
+    private mutating func beginPythonicArgument() {
         var prefix: [UInt8] = pythonicBody.argumentCount > 0 ? [0x2C, 0x20, 0x22] : [0x22]
         appendJSONStringBody(pythonicBody.key, to: &prefix)
         prefix += Array("\": ".utf8)
         emitter.arguments(prefix)
         pythonicBody.argumentCount += 1
-        pythonicBody.transcoder = JSONTranscoder(dialect: .python)
+        pythonicBody.transcoder.reset(.python)
         pythonicBody.phase = .argumentValue
     }
 
-    func closePythonicBody() {
+    mutating func closePythonicBody() {
         guard callOpen else { return }
         switch pythonicBody.phase {
         case .argumentValue:

@@ -39,8 +39,8 @@ struct TaggedBodyState {
     var out: [UInt8] = []
 }
 
-extension MarkupToolParser {
-    func readTaggedBody(_ style: TaggedCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+extension MarkupEngine {
+    mutating func readTaggedBody(_ style: TaggedCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
         guard let sets = taggedSets else { return .failed }
         while i < n {
             switch taggedBody.phase {
@@ -115,7 +115,7 @@ extension MarkupToolParser {
     }
 
     /// Whether the current parameter is declared string-only (DSML's `string="true"` also says so).
-    private func currentValueIsString() -> Bool {
+    private mutating func currentValueIsString() -> Bool {
         let attributes = taggedBody.attributes
         if attributes.contains("string=\"true\"") { return true }
         if attributes.contains("string=\"false\"") { return false }
@@ -123,7 +123,7 @@ extension MarkupToolParser {
         return SchemaTypes.allowedTypes(schema, root: catalog.schemaRoot(tool: taggedBody.name)) == ["string"]
     }
 
-    private func beginTaggedValue() {
+    private mutating func beginTaggedValue() {
         taggedBody.phase = .value
         taggedBody.valueBegun = false
         taggedBody.heldNewline = false
@@ -139,7 +139,7 @@ extension MarkupToolParser {
     }
 
     /// Sends the buffered part of a string value, keeping back a trailing newline that may be trimmed.
-    private func streamTaggedValue(_ style: TaggedCallStyle) {
+    private mutating func streamTaggedValue(_ style: TaggedCallStyle) {
         var bytes = taggedBody.buffer[...]
         taggedBody.buffer.removeAll(keepingCapacity: true)
         if bytes.isEmpty { return }
@@ -161,7 +161,7 @@ extension MarkupToolParser {
         emitter.arguments(taggedBody.out)
     }
 
-    private func endTaggedValue(_ style: TaggedCallStyle) {
+    private mutating func endTaggedValue(_ style: TaggedCallStyle) {
         if taggedBody.streaming {
             emitter.arguments([0x22])
             return
@@ -183,7 +183,7 @@ extension MarkupToolParser {
 
     /// Schema coercion; an object or array written as a Python literal (`{'a': True}`, as chat
     /// templates render dicts) is read as one when the schema wants an object or array.
-    private func coerceTaggedValue(_ raw: String) -> JSONValue {
+    private mutating func coerceTaggedValue(_ raw: String) -> JSONValue {
         let value = catalog.coerce(raw, tool: taggedBody.name, parameter: taggedBody.key)
         guard case .string = value,
               let schema = catalog.propertySchema(tool: taggedBody.name, parameter: taggedBody.key) else { return value }
@@ -201,7 +201,7 @@ extension MarkupToolParser {
         return parsed
     }
 
-    func closeTaggedBody() {
+    mutating func closeTaggedBody() {
         switch taggedBody.phase {
         case .name: return
         case .value:

@@ -10,6 +10,7 @@ enum BenchCommand: Subcommand {
     static let benchKinds: [String: @Sendable ([String]) -> Int32] = [
         "json": BenchJSONCommand.run,
         "tokenize": BenchTokenizeCommand.run,
+        "parse": BenchParseCommand.run,
     ]
 
     static func run(_ arguments: [String]) -> Int32 {
