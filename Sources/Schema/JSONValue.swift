@@ -26,8 +26,21 @@ public struct JSONObject: Sendable {
     public private(set) var keys: [String] = []
     /// Values in key order.
     public private(set) var values: [JSONValue] = []
-    private var index: [String: Int]? = nil
+    private var index: [ExactKey: Int]? = nil
     private static let indexThreshold = 12
+
+    /// A key compared by code points (JSON's rule), not by Swift's canonical equivalence,
+    /// so `"é"` and `"e\u{301}"` stay two keys.
+    private struct ExactKey: Hashable, Sendable {
+        let text: String
+        static func == (a: ExactKey, b: ExactKey) -> Bool { JSONObject.sameKey(a.text, b.text) }
+        func hash(into h: inout Hasher) { h.combine(text) }  // canonical hash: consistent with ==
+    }
+
+    @inline(__always)
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        a == b && a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+    }
 
     public init() {}
 
@@ -40,8 +53,8 @@ public struct JSONObject: Sendable {
 
     /// Position of `key` in `keys`.
     public func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
+        if let index { return index[ExactKey(text: key)] }
+        return keys.firstIndex { Self.sameKey($0, key) }
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -61,7 +74,7 @@ public struct JSONObject: Sendable {
         keys.append(key)
         values.append(value)
         if index != nil {
-            index?[key] = keys.count - 1
+            index?[ExactKey(text: key)] = keys.count - 1
         } else if keys.count > Self.indexThreshold {
             rebuildIndex()
         }
@@ -69,9 +82,9 @@ public struct JSONObject: Sendable {
 
     private mutating func rebuildIndex() {
         guard keys.count > Self.indexThreshold else { index = nil; return }
-        var d: [String: Int] = [:]
+        var d: [ExactKey: Int] = [:]
         d.reserveCapacity(keys.count)
-        for (i, k) in keys.enumerated() { d[k] = i }
+        for (i, k) in keys.enumerated() { d[ExactKey(text: k)] = i }
         index = d
     }
 

@@ -23,4 +23,18 @@ import Testing
         o["a"] = nil
         #expect(o.keys == ["b"])
     }
+
+    @Test func keysAndStringsCompareByCodePoints() throws {
+        // Precomposed é vs e + combining acute: one character to Swift, two different JSON strings.
+        #expect(JSONValue.string("\u{E9}") != JSONValue.string("e\u{301}"))
+        for n in [2, 20] {
+            var text = "{"
+            for i in 0..<n { text += "\"k\(i)\": \(i), " }
+            text += #""\u00e9": 1, "e\u0301": 2}"#
+            let v = try JSONValue.parse(text)
+            #expect(v.objectValue?.count == n + 2)
+            #expect(v["\u{E9}"] == 1)
+            #expect(v["e\u{301}"] == 2)
+        }
+    }
 }

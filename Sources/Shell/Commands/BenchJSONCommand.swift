@@ -36,21 +36,40 @@ enum BenchJSONCommand {
             i += 1
         }
 
-        let files: [[UInt8]]
+        let value: JSONValue
         do {
-            files = try loadCorpus(corpus)
+            value = try report(corpus: corpus, seconds: seconds, python: python)
         } catch {
             FileHandle.standardError.write(Data("toolshell bench json: \(error)\n".utf8))
             return 2
         }
+        if asJSON {
+            print(value.jsonString(.python(indent: 2)))
+        } else {
+            print("json bench on \(value["corpus"]?["files"]?.jsonString() ?? "?") files, \(value["corpus"]?["bytes"]?.jsonString() ?? "?") bytes (\(corpus))")
+            for key in ["parse_mb_s", "print_compact_mb_s", "print_python_mb_s", "parse_print_mb_s"] {
+                let ours = value["toolshell"]?[key]?.doubleValue ?? 0
+                let theirs = value["python3"]?[key]?.doubleValue
+                let ratio = value["ratio_toolshell_over_python3"]?[key]?.doubleValue
+                let label = key.padding(toLength: 20, withPad: " ", startingAt: 0)
+                print("  \(label) toolshell \(fmt(ours))  python3 \(theirs.map(fmt) ?? "n/a")  ratio \(ratio.map(fmt) ?? "n/a")")
+            }
+            if let message = value["python3"]?["error"]?.stringValue { print("  python3 reference failed: \(message)") }
+        }
+        return 0
+    }
+
+    /// Runs the measurement and Python's, returning the report printed by `--json`.
+    static func report(corpus: String, seconds: Double, python: String) throws -> JSONValue {
+        let files: [[UInt8]]
+        files = try loadCorpus(corpus)
         let totalBytes = files.reduce(0) { $0 + $1.count }
 
         // Parse everything once up front: a corpus file that does not parse is an input error.
         var values: [JSONValue] = []
         for (n, f) in files.enumerated() {
             do { values.append(try JSONValue.parse(bytes: f)) } catch {
-                FileHandle.standardError.write(Data("toolshell bench json: corpus file #\(n) does not parse: \(error)\n".utf8))
-                return 2
+                throw CorpusError(description: "corpus file #\(n) does not parse: \(error)")
             }
         }
 
@@ -82,6 +101,11 @@ enum BenchJSONCommand {
             "corpus": ["path": .string(corpus), "files": .integer(Int64(files.count)), "bytes": .integer(Int64(totalBytes))],
             "note": "MB/s = corpus input bytes (10^6) per second; print timings print the parsed values back out",
         ]
+        #if DEBUG
+        result["build"] = "debug (numbers are not representative; build with -c release)"
+        #else
+        result["build"] = "release"
+        #endif
         var mineObject = JSONObject()
         for key in ["parse_mb_s", "print_compact_mb_s", "print_python_mb_s", "parse_print_mb_s"] {
             mineObject[key] = .number(round2(mine[key] ?? 0), source: nil)
@@ -100,21 +124,7 @@ enum BenchJSONCommand {
         case .failure(let message):
             result["python3"] = ["error": .string(message.message)]
         }
-        let value = JSONValue.object(result)
-        if asJSON {
-            print(value.jsonString(.python(indent: 2)))
-        } else {
-            print("json bench on \(files.count) files, \(totalBytes) bytes (\(corpus))")
-            for key in ["parse_mb_s", "print_compact_mb_s", "print_python_mb_s", "parse_print_mb_s"] {
-                let ours = mineObject[key]?.doubleValue ?? 0
-                let theirs = value["python3"]?[key]?.doubleValue
-                let ratio = value["ratio_toolshell_over_python3"]?[key]?.doubleValue
-                let label = key.padding(toLength: 20, withPad: " ", startingAt: 0)
-                print("  \(label) toolshell \(fmt(ours))  python3 \(theirs.map(fmt) ?? "n/a")  ratio \(ratio.map(fmt) ?? "n/a")")
-            }
-            if case .failure(let message) = reference { print("  python3 reference failed: \(message)") }
-        }
-        return 0
+        return .object(result)
     }
 
     static let helpText = """

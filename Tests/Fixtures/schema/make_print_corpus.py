@@ -29,6 +29,7 @@ CASES = [
     '[1, 2.5, "three", null, true, false]',
     '{"b": 1, "a": 2, "c": {"z": [1, {"y": null}], "x": "s"}}',
     '{"a": 1, "b": 2, "a": 3}',
+    '{"\\u00e9": 1, "e\\u0301": 2, "\\u00e9": 3}',
     '{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius", "days": 3}}',
     '{"k\\u00e9y": "v\\n", "": 0, " ": [0.5]}',
     '[[[[[[1]]]]], {"deep": {"deeper": {"deepest": [1.0, -0.0, 1e-7]}}}]',
