@@ -25,6 +25,7 @@ enum CommandLineInterface {
         TokenizeCommand.self,
         ParseCommand.self,
         ParsersCommand.self,
+        CompleteCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {

@@ -8,7 +8,9 @@ enum BenchCommand: Subcommand {
 
     /// Benchmark kinds by name; each entry runs with the arguments after the kind.
     static let benchKinds: [String: @Sendable ([String]) -> Int32] = [
+        "decode": BenchEngineCommand.decode,
         "json": BenchJSONCommand.run,
+        "prefill": BenchEngineCommand.prefill,
         "tokenize": BenchTokenizeCommand.run,
         "parse": BenchParseCommand.run,
     ]
