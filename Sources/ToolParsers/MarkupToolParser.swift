@@ -171,6 +171,7 @@ struct MarkupEngine {
                 if scratch.contains(where: { !isJSONWhitespace($0) }) {
                     // Stray text inside a section: not a call.
                     if holding {
+                        scratch.removeAll(keepingCapacity: true)
                         noteHeld(p, i)
                         revert()
                         mode = .text

@@ -1,0 +1,119 @@
+import Schema
+@testable import ToolParsers
+
+/// Renders tool calls in each format's wire syntax (as the chat templates and model cards write
+/// them), so every format can be exercised with the same scenarios.
+enum FormatRendering {
+    static let tools = ParserHarness.tools("""
+    [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {
+        "city": {"type": "string"}, "days": {"type": "integer"}, "ok": {"type": "boolean"},
+        "none": {"type": "null"}, "ratio": {"type": "number"},
+        "nested": {"type": "object"}, "tags": {"type": "array", "items": {"type": "string"}}}}}},
+     {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}]
+    """)
+
+    /// Arguments with every kind of value and awkward characters in strings.
+    static let richArguments: JSONValue = .object(JSONObject([
+        ("city", .string("Paris \"north\" {x} [y] \\ back\nslash ü 東京 😀")),
+        ("days", .integer(3)), ("ok", .bool(true)), ("none", .null), ("ratio", .number(-0.25, source: "-0.25")),
+        ("nested", .object(JSONObject([("a", .array([.integer(1), .object(JSONObject([("b", .array([]))]))]))]))),
+        ("tags", .array([.string("x"), .string("y")])),
+    ]))
+
+    static let emptyArguments: JSONValue = .object(JSONObject())
+
+    /// Formats whose calls must be the whole answer (no text before them).
+    static let anchoredOnly: Set<String> = ["llama3_json", "llama4_json", "pythonic"]
+
+    static func json(_ v: JSONValue) -> String { v.jsonString(.python(indent: nil, ensureASCII: false)) }
+
+    static func python(_ v: JSONValue) -> String {
+        switch v {
+        case .null: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .string(let s):
+            var out = "'"
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "'": out += "\\'"
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: out.unicodeScalars.append(ch)
+                }
+            }
+            return out + "'"
+        case .array(let a): return "[" + a.map(python).joined(separator: ", ") + "]"
+        case .object(let o): return "{" + o.map { python(.string($0.key)) + ": " + python($0.value) }.joined(separator: ", ") + "}"
+        default: return json(v)
+        }
+    }
+
+    static func raw(_ v: JSONValue) -> String { v.stringValue ?? json(v) }
+
+    static func pairs(_ args: JSONValue) -> [(String, JSONValue)] { args.objectValue?.map { ($0.key, $0.value) } ?? [] }
+
+    /// The wire text of these calls in `format`, or nil for a format without a renderer here.
+    static func render(_ format: String, _ calls: [(String, JSONValue)]) -> String? {
+        func each(_ f: (String, JSONValue) -> String, _ sep: String = "") -> String { calls.map { f($0.0, $0.1) }.joined(separator: sep) }
+        func obj(_ n: String, _ a: JSONValue, key: String = "arguments") -> String { "{\"name\": \"\(n)\", \"\(key)\": \(json(a))}" }
+        switch format {
+        case "hermes", "qwen3_json", "granite4", "mimo":
+            return each { "<tool_call>\n\(obj($0, $1))\n</tool_call>" }
+        case "longcat":
+            return each { "<longcat_tool_call>\n\(obj($0, $1))\n</longcat_tool_call>" }
+        case "mistral":
+            return each { "[TOOL_CALLS]\($0)[ARGS]\(json($1))" }
+        case "llama3_json", "llama4_json":
+            return each({ obj($0, $1, key: "parameters") }, "; ")
+        case "pythonic":
+            return "[" + each({ n, a in "\(n)(" + pairs(a).map { "\($0.0)=\(python($0.1))" }.joined(separator: ", ") + ")" }, ", ") + "]"
+        case "llama4_pythonic":
+            return "<|python_start|>" + render("pythonic", calls)! + "<|python_end|>"
+        case "lfm2":
+            return "<|tool_call_start|>" + render("pythonic", calls)! + "<|tool_call_end|>"
+        case "qwen3_coder", "qwen3_xml":
+            return each { n, a in "<tool_call>\n<function=\(n)>\n" + pairs(a).map { "<parameter=\($0.0)>\n\(raw($0.1))\n</parameter>\n" }.joined() + "</function>\n</tool_call>" }
+        case "seed_oss":
+            return each { n, a in "<seed:tool_call>\n<function=\(n)>\n" + pairs(a).map { "<parameter=\($0.0)>\(raw($0.1))</parameter>\n" }.joined() + "</function>\n</seed:tool_call>" }
+        case "minimax_m2":
+            return "<minimax:tool_call>\n" + each { n, a in "<invoke name=\"\(n)\">\n" + pairs(a).map { "<parameter name=\"\($0.0)\">\(raw($0.1))</parameter>\n" }.joined() + "</invoke>\n" } + "</minimax:tool_call>"
+        case "deepseek_v3":
+            return "<｜tool▁calls▁begin｜>" + each({ "<｜tool▁call▁begin｜>function<｜tool▁sep｜>\($0)\n```json\n\(json($1))\n```<｜tool▁call▁end｜>" }, "\n") + "<｜tool▁calls▁end｜>"
+        case "deepseek_v31":
+            return "<｜tool▁calls▁begin｜>" + each { "<｜tool▁call▁begin｜>\($0)<｜tool▁sep｜>\(json($1))<｜tool▁call▁end｜>" } + "<｜tool▁calls▁end｜>"
+        case "deepseek_v32", "deepseek_v4", "deepseek_v41":
+            let block = format == "deepseek_v32" ? "function_calls" : "tool_calls"
+            return "<｜DSML｜\(block)>\n" + each { n, a in "<｜DSML｜invoke name=\"\(n)\">\n" + pairs(a).map {
+                "<｜DSML｜parameter name=\"\($0.0)\" string=\"\($0.1.stringValue != nil)\">\(raw($0.1))</｜DSML｜parameter>\n" }.joined() + "</｜DSML｜invoke>\n" } + "</｜DSML｜\(block)>"
+        case "kimi_k2":
+            var k = -1
+            return "<|tool_calls_section_begin|>" + each { n, a in k += 1; return "<|tool_call_begin|>functions.\(n):\(k)<|tool_call_argument_begin|>\(json(a))<|tool_call_end|>" } + "<|tool_calls_section_end|>"
+        case "glm45", "ling3":
+            return each { n, a in "<tool_call>\(n)\n" + pairs(a).map { "<arg_key>\($0.0)</arg_key>\n<arg_value>\(raw($0.1))</arg_value>\n" }.joined() + "</tool_call>" }
+        case "glm47":
+            return each { n, a in "<tool_call>\(n)" + pairs(a).map { "<arg_key>\($0.0)</arg_key><arg_value>\(raw($0.1))</arg_value>" }.joined() + "</tool_call>" }
+        case "openai":
+            return each({ "<|channel|>commentary to=functions.\($0) <|constrain|>json<|message|>\(json($1))<|call|>" }, "<|start|>assistant")
+        case "granite":
+            return "<|tool_call|>[" + each({ obj($0, $1) }, ", ") + "]"
+        case "granite-20b-fc":
+            return each({ "<function_call> \(obj($0, $1))" }, "\n")
+        case "internlm":
+            return each { "<|action_start|><|plugin|>\n\(obj($0, $1, key: "parameters"))<|action_end|>" }
+        case "jamba":
+            return "<tool_calls>[" + each({ obj($0, $1) }, ", ") + "]</tool_calls>"
+        case "phi4_mini_json":
+            return "functools[" + each({ obj($0, $1) }, ", ") + "]"
+        default:
+            return nil
+        }
+    }
+
+    /// Text around calls, as the format allows it.
+    static func withText(_ format: String, before: String, calls: String, after: String) -> String {
+        if format == "openai" {
+            return "<|channel|>commentary<|message|>\(before)<|end|><|start|>assistant" + calls + "<|start|>assistant<|channel|>final<|message|>\(after)<|return|>"
+        }
+        return before + calls + after
+    }
+}
