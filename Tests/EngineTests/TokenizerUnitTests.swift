@@ -92,3 +92,38 @@ import Testing
         #expect(clean("") == "")
     }
 }
+
+/// Both default tokenizers are lossless on arbitrary text: the pieces of `encode(s)` spell `s`.
+@Suite struct TokenizerRoundTripTests {
+    /// Seeded random text mixing scripts, emoji, combining marks, controls and whitespace runs.
+    static func randomTexts(count: Int, seed: UInt64) -> [String] {
+        var g = SeededGenerator(seed: seed)
+        let pools: [ClosedRange<UInt32>] = [0x20 ... 0x7E, 0x09 ... 0x0D, 0xA0 ... 0x17F, 0x300 ... 0x36F, 0x400 ... 0x4FF,
+                                            0x600 ... 0x6FF, 0x3040 ... 0x30FF, 0x4E00 ... 0x9FFF, 0xAC00 ... 0xD7A3,
+                                            0x1F300 ... 0x1FAFF, 0xE000 ... 0xE0FF, 0x2000 ... 0x206F, 0x10000 ... 0x1000F]
+        return (0 ..< count).map { _ in
+            var s = String.UnicodeScalarView()
+            for _ in 0 ..< Int(g.next() % 60) {
+                let pool = pools[Int(g.next() % UInt64(pools.count))]
+                let v = pool.lowerBound + UInt32(g.next() % UInt64(pool.count))
+                if let scalar = Unicode.Scalar(v) {
+                    let repeats = g.next() % 8 == 0 ? Int(g.next() % 40) + 1 : 1
+                    for _ in 0 ..< repeats { s.append(scalar) }
+                }
+            }
+            return String(s)
+        }
+    }
+
+    @Test(arguments: ["qwen", "gemma"])
+    func piecesSpellTheInput(model: String) throws {
+        let t = try DefaultTokenizers.named(model)
+        for text in Self.randomTexts(count: 400, seed: model == "qwen" ? 11 : 12) {
+            let ids = t.encode(text, addSpecial: false, parseSpecial: false)
+            var bytes = [UInt8]()
+            for id in ids { bytes += t.piece(id) }
+            #expect(bytes == Array(text.utf8), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(ids.allSatisfy { $0 >= 0 && Int($0) < t.vocabSize })
+        }
+    }
+}

@@ -17,13 +17,25 @@ struct ByteStringTable: Sendable {
 
     var count: Int { values.count }
 
+    /// A word-at-a-time multiplicative hash (keys are short; this is the hot path of lookups).
     @inline(__always) static func hash(_ p: UnsafePointer<UInt8>?, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
         guard let p else { return h }
-        for i in 0 ..< n {
-            h ^= UInt64(p[i])
-            h = h &* 0x0000_0100_0000_01B3
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(p[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
         return h ^ (h >> 29)
     }
 

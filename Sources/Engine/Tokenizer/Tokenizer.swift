@@ -69,12 +69,13 @@ public final class GGUFTokenizer: Tokenizer {
 
     /// Builds the tokenizer from GGUF metadata.
     public init(metadata: GGUFMetadata) throws {
-        let v = try Vocabulary(metadata: metadata)
-        vocabulary = v
+        var v = try Vocabulary(metadata: metadata)
         switch v.model {
         case let .bpe(kind): encoder = .bpe(BytePairEncoder(vocabulary: v, preTokenizer: kind))
         case .spm: encoder = .spm(SentencePieceEncoder(vocabulary: v))
         }
+        v.merges = []
+        vocabulary = v
         splitter = SpecialTokenSplitter(vocabulary: v)
         var bytes = [UInt8]()
         var starts = [Int32]()

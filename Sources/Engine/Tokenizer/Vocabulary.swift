@@ -61,7 +61,8 @@ struct Vocabulary: Sendable {
     let addSpacePrefix: Bool
     let cleanSpaces: Bool
     let ignoreMerges: Bool
-    let merges: [[UInt8]]
+    /// BPE merge lines; emptied once the encoder is built.
+    var merges: [[UInt8]]
 
     var count: Int { texts.count }
 
