@@ -8,8 +8,8 @@
 
 struct ts_backend {
     ts_pool *pool;
-    void *scratch;
-    size_t scratch_size;
+    ts_scratch scratch;
+    ts_scratch weights; /* dequantized weight rows (used by the OpenBLAS backend) */
 };
 
 static char *dup_string(const char *s) {
@@ -59,7 +59,6 @@ static ts_backend *cpu_create(const char *config_json, char **error) {
         threads = cores > 0 ? cores : 1;
     }
     if (threads > 256) { set_error(error, "cpu backend: \"threads\" must be between 1 and 256"); return NULL; }
-    if (json_int(config_json, "portable", 0) != 0) ts_cpu_force_portable(1);
     ts_backend *b = calloc(1, sizeof *b);
     if (!b) { set_error(error, "cpu backend: out of memory"); return NULL; }
     b->pool = ts_pool_create((int)threads);
@@ -70,83 +69,17 @@ static ts_backend *cpu_create(const char *config_json, char **error) {
 static void cpu_destroy(ts_backend *b) {
     if (!b) return;
     ts_pool_destroy(b->pool);
-    free(b->scratch);
+    free(b->scratch.data);
+    free(b->weights.data);
     free(b);
 }
 
 static int32_t cpu_supports_type(uint32_t type) { return ts_cpu_traits(type) != NULL; }
 
-static void *scratch(ts_backend *b, size_t size) {
-    if (b->scratch_size < size) {
-        void *p = realloc(b->scratch, size);
-        if (!p) return NULL;
-        b->scratch = p;
-        b->scratch_size = size;
-    }
-    return b->scratch;
-}
-
-/* ---- matmul ------------------------------------------------------------------- */
-
-typedef struct {
-    const ts_type_traits *tt;
-    const uint8_t *w; size_t row_stride; int64_t rows, cols;
-    const float *x; uint8_t *xq; size_t xq_stride; int64_t n;
-    float *y; int64_t chunk;
-    _Atomic int64_t next;
-} mm_task;
-
-static void mm_convert(void *p, int ith, int nth) {
-    mm_task *t = p;
-    for (int64_t r = ith; r < t->n; r += nth)
-        ts_cpu_from_float(t->tt->vec_dot_type, t->x + r * t->cols, t->xq + (size_t)r * t->xq_stride, t->cols);
-}
-
-#define MM_TOKEN_TILE 32
-
-static void mm_rows(void *p, int ith, int nth) {
-    (void)ith; (void)nth;
-    mm_task *t = p;
-    const ts_vec_dot_fn dot = t->tt->vec_dot;
-    for (;;) {
-        const int64_t r0 = atomic_fetch_add(&t->next, 1) * t->chunk;
-        if (r0 >= t->rows) break;
-        const int64_t r1 = r0 + t->chunk < t->rows ? r0 + t->chunk : t->rows;
-        for (int64_t k0 = 0; k0 < t->n; k0 += MM_TOKEN_TILE) {
-            const int64_t k1 = k0 + MM_TOKEN_TILE < t->n ? k0 + MM_TOKEN_TILE : t->n;
-            for (int64_t r = r0; r < r1; r++) {
-                const uint8_t *wr = t->w + (size_t)r * t->row_stride;
-                for (int64_t k = k0; k < k1; k++)
-                    t->y[k * t->rows + r] = dot(wr, t->xq + (size_t)k * t->xq_stride, t->cols);
-            }
-        }
-    }
-}
-
 static int32_t cpu_matmul(ts_backend *b, uint32_t type, const void *w, size_t row_stride, int64_t rows,
                           int64_t cols, const float *x, int64_t n, float *y) {
-    const ts_type_traits *tt = ts_cpu_traits(type);
-    if (!b || !tt || !w || !x || !y || rows <= 0 || cols <= 0 || n <= 0) return TS_ERR_INVALID_ARGUMENT;
-    if (cols % tt->block_size != 0) return TS_ERR_INVALID_ARGUMENT;
-    /* K-quant activations need whole 256-blocks; the weight type already guarantees it */
-    const int nth = ts_pool_threads(b->pool);
-    mm_task t = {.tt = tt, .w = w, .row_stride = row_stride, .rows = rows, .cols = cols, .x = x, .n = n, .y = y};
-    atomic_init(&t.next, 0);
-    if (tt->vec_dot_type == TS_TYPE_F32) {
-        t.xq = (uint8_t *)x;
-        t.xq_stride = (size_t)cols * sizeof(float);
-    } else {
-        t.xq_stride = ts_cpu_row_bytes(tt->vec_dot_type, cols);
-        t.xq = scratch(b, t.xq_stride * (size_t)n);
-        if (!t.xq) return TS_ERR_OUT_OF_MEMORY;
-        if (n >= 4 * nth) ts_pool_run(b->pool, mm_convert, &t);
-        else mm_convert(&t, 0, 1);
-    }
-    int64_t chunk = n == 1 ? rows / ((int64_t)nth * 8) : 16;
-    if (chunk < 4) chunk = 4;
-    t.chunk = chunk;
-    ts_pool_run(b->pool, mm_rows, &t);
-    return TS_OK;
+    if (!b) return TS_ERR_INVALID_ARGUMENT;
+    return ts_cpu_matmul(b->pool, &b->scratch, type, w, row_stride, rows, cols, x, n, y);
 }
 
 static int32_t cpu_dequantize(uint32_t type, const void *src, float *dst, int64_t count) {
@@ -224,6 +157,7 @@ static const ts_backend_vtable cpu_vtable = {
     .threads = cpu_threads,
 };
 
+#ifndef TS_CPU_BACKEND_EMBEDDED /* the OpenBLAS backend reuses this file with its own descriptor */
 static const ts_plugin_descriptor cpu_descriptor = {
     .abi_version = TS_ABI_VERSION,
     .struct_size = sizeof(ts_plugin_descriptor),
@@ -237,3 +171,4 @@ static const ts_plugin_descriptor cpu_descriptor = {
 __attribute__((visibility("default"))) const ts_plugin_descriptor *toolshell_plugin_entry(void) {
     return &cpu_descriptor;
 }
+#endif

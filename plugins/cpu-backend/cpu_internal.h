@@ -124,4 +124,13 @@ int ts_pool_threads(const ts_pool *);
 /** Runs fn(arg, i, n) on every thread (the caller is thread 0) and waits for all. */
 void ts_pool_run(ts_pool *, ts_task_fn fn, void *arg);
 
+/* ---- matmul ------------------------------------------------------------------ */
+
+/** A growable scratch buffer owned by a backend instance. */
+typedef struct ts_scratch { void *data; size_t size; } ts_scratch;
+void *ts_scratch_get(ts_scratch *s, size_t size);
+/** y[n][rows] = W · x[n] with activations converted to the weight type's dot format. */
+int32_t ts_cpu_matmul(ts_pool *pool, ts_scratch *scratch, uint32_t type, const void *w, size_t row_stride, int64_t rows,
+                      int64_t cols, const float *x, int64_t n, float *y);
+
 #endif

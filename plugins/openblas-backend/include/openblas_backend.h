@@ -1,1 +1,1 @@
-/* OpenBLAS backend plugin: private declarations. */
+/* OpenBLAS backend plugin: no public declarations; the entry symbol is toolshell_plugin_entry. */
