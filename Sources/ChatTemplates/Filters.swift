@@ -46,6 +46,7 @@ enum Filters {
             guard case .string(let o) = old, case .string(let n) = new else {
                 throw fail("replace() argument 1 must be str, not \(old.isString ? new.pythonTypeName : old.pythonTypeName)")
             }
+            _ = try Operators.checkedSize(StringOps.replacedSize(value.pythonString, o, n, count: count), interp, offset)
             return .string(StringOps.replace(value.pythonString, o, n, count: count))
         case "indent":
             return .string(try indent(value.pythonString, args, interp, offset))
@@ -66,7 +67,7 @@ enum Filters {
             if killwords { return .string(cut + end) }
             return .string(StringOps.rsplit(cut, " ", maxsplit: 1)[0] + end)
         case "center":
-            let width = arg(args, 0, "width").flatMap(Operators.intValue) ?? 80
+            let width = try Operators.checkedSize(arg(args, 0, "width").flatMap(Operators.intValue) ?? 80, interp, offset)
             let s = value.pythonString
             let n = s.unicodeScalars.count
             guard n < width else { return .string(s) }
@@ -92,7 +93,9 @@ enum Filters {
             if let attribute = arg(args, 1, "attribute"), !attribute.isNone {
                 items = try items.map { try attributePath($0, attribute, interp, offset) }
             }
-            return .string(items.map(\.pythonString).joined(separator: separator))
+            let parts = items.map(\.pythonString)
+            _ = try Operators.checkedSize(parts.reduce(0) { $0 + $1.utf8.count } + separator.utf8.count * max(0, parts.count - 1), interp, offset)
+            return .string(parts.joined(separator: separator))
         case "list":
             return .list(try interp.iterate(try requireIterable(value, interp, offset), offset))
         case "first":
@@ -111,11 +114,13 @@ enum Filters {
             switch value {
             case .int: return value
             case .bool(let b): return .int(b ? 1 : 0)
-            case .float(let d): return d.isFinite ? .int(Int(d.rounded(.towardZero))) : fallback
+            case .float(let d):
+                guard d.isFinite else { return fallback }
+                return .int(try Operators.truncatedInt(d, interp, offset))
             case .string(let s):
                 let t = StringOps.strip(s, nil, left: true, right: true).replacingOccurrences(of: "_", with: "")
                 if let i = Int(t, radix: base) { return .int(i) }
-                if let d = Double(t), d.isFinite { return .int(Int(d.rounded(.towardZero))) }
+                if let d = Double(t), d.isFinite { return .int(try Operators.truncatedInt(d, interp, offset)) }
                 return fallback
             case .undefined(let hint): throw fail(hint)
             default: return fallback
@@ -135,7 +140,9 @@ enum Filters {
             }
         case "abs":
             switch value {
-            case .int(let i): return .int(abs(i))
+            case .int(let i):
+                guard i != .min else { throw fail("integer overflow in abs()") }
+                return .int(abs(i))
             case .bool(let b): return .int(b ? 1 : 0)
             case .float(let d): return .float(abs(d))
             case .undefined(let hint): throw fail(hint)
@@ -225,6 +232,7 @@ enum Filters {
             guard let size = arg(args, 0, "linecount").flatMap(Operators.intValue), size > 0 else {
                 throw fail("batch needs a positive line count")
             }
+            _ = try Operators.checkedSize(size, interp, offset)
             let fill = arg(args, 1, "fill_with")
             let items = try interp.iterate(try requireIterable(value, interp, offset), offset)
             var out: [Value] = []
@@ -402,7 +410,7 @@ enum Filters {
         let widthValue = arg(args, 0, "width") ?? .int(4)
         let indention: String
         if case .string(let w) = widthValue { indention = w } else {
-            indention = String(repeating: " ", count: max(0, Operators.intValue(widthValue) ?? 4))
+            indention = String(repeating: " ", count: max(0, try Operators.checkedSize(Operators.intValue(widthValue) ?? 4, interp, offset)))
         }
         let first = arg(args, 1, "first")?.truthy ?? false
         let blank = arg(args, 2, "blank")?.truthy ?? false

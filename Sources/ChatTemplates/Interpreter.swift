@@ -231,16 +231,16 @@ final class Interpreter {
         case .name(let n):
             return scope.lookup(n) ?? .undefined(hint: "'\(n)' is undefined")
         case .list(let items):
-            return .list(try items.map { try eval($0, scope) })
+            return try checkedContainer(.list(try items.map { try eval($0, scope) }), e.offset)
         case .tuple(let items):
-            return .tuple(try items.map { try eval($0, scope) })
+            return try checkedContainer(.tuple(try items.map { try eval($0, scope) }), e.offset)
         case .dict(let pairs):
             var d = PyDict()
             for (k, v) in pairs {
                 let key = try eval(k, scope)
                 guard d.set(key, try eval(v, scope)) else { throw fail("unhashable type: '\(key.pythonTypeName)'", k.offset) }
             }
-            return .dict(d)
+            return try checkedContainer(.dict(d), e.offset)
         case let .attribute(objectExpr, name):
             return try getAttribute(try eval(objectExpr, scope), name, e.offset)
         case let .item(objectExpr, keyExpr):
@@ -264,7 +264,9 @@ final class Interpreter {
         case .negate(let x):
             let v = try eval(x, scope)
             switch v {
-            case .int(let i): return .int(-i)
+            case .int(let i):
+                guard i != .min else { throw fail("integer overflow in unary -", e.offset) }
+                return .int(-i)
             case .bool(let b): return .int(b ? -1 : 0)
             case .float(let d): return .float(-d)
             case .undefined(let hint): throw fail(hint, x.offset)
@@ -286,7 +288,10 @@ final class Interpreter {
             return try Operators.binary(op, a, b, self, e.offset)
         case .concat(let items):
             var s = ""
-            for item in items { s += try eval(item, scope).pythonString }
+            for item in items {
+                s += try eval(item, scope).pythonString
+                _ = try Operators.checkedSize(s.utf8.count, self, e.offset)
+            }
             return .string(s)
         case let .compare(first, rest):
             var left = try eval(first, scope)
@@ -307,6 +312,14 @@ final class Interpreter {
             if let otherwise { return try eval(otherwise, scope) }
             return .undefined(hint: "the inline if expression had no else branch")
         }
+    }
+
+    /// Refuses a newly built container whose printed form would exceed the output limit.
+    func checkedContainer(_ v: Value, _ offset: Int) throws -> Value {
+        if v.exceedsSize(Interpreter.maxOutputBytes) {
+            throw fail("value too large (over \(Interpreter.maxOutputBytes >> 20) MiB when printed): the template is probably growing it without end", offset)
+        }
+        return v
     }
 
     func evalArguments(_ arguments: [CallArgument], _ scope: Scope) throws -> Arguments {
@@ -475,7 +488,12 @@ final class Interpreter {
                 if hi < 0 { hi = max(0, hi + count) }
                 hi = min(hi, count)
                 var i = lo
-                while i < hi { result.append(i); i += c }
+                while i < hi {
+                    result.append(i)
+                    let (next, overflow) = i.addingReportingOverflow(c)
+                    if overflow { break }
+                    i = next
+                }
             } else {
                 var hi = a ?? count - 1
                 if hi < 0 { hi += count }
@@ -483,7 +501,12 @@ final class Interpreter {
                 var lo: Int
                 if let b { lo = b < 0 ? b + count : b; if lo < -1 { lo = -1 } } else { lo = -1 }
                 var i = hi
-                while i > lo, i >= 0 { result.append(i); i += c }
+                while i > lo, i >= 0 {
+                    result.append(i)
+                    let (next, overflow) = i.addingReportingOverflow(c)
+                    if overflow { break }
+                    i = next
+                }
             }
             return result
         }
@@ -526,6 +549,10 @@ final class Interpreter {
             default: throw interp.fail("range expected 1 to 3 integer arguments, got \(ints.count)", offset)
             }
             if step == 0 { throw interp.fail("range() arg 3 must not be zero", offset) }
+            let span = step > 0 ? Double(stop) - Double(start) : Double(start) - Double(stop)
+            if span / Double(step.magnitude) > Double(Interpreter.maxIterations) {
+                throw interp.fail("range too large (more than \(Interpreter.maxIterations) items)", offset)
+            }
             let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
             if count > Interpreter.maxIterations { throw interp.fail("range too large (\(count) items)", offset) }
             return .list((0..<count).map { .int(start + $0 * step) })

@@ -89,6 +89,7 @@ enum Methods {
                 let old = try requireString(args.get(0, "old"), "replace", interp, offset)
                 let new = try requireString(args.get(1, "new"), "replace", interp, offset)
                 let count = args.get(2, "count").flatMap(Operators.intValue) ?? -1
+                _ = try Operators.checkedSize(StringOps.replacedSize(s, old, new, count: count), interp, offset)
                 return .string(StringOps.replace(s, old, new, count: count))
             }
         case "upper": return bound(name) { _, _, _ in .string(StringOps.upper(s)) }
@@ -123,6 +124,7 @@ enum Methods {
                     }
                     parts.append(p)
                 }
+                _ = try Operators.checkedSize(parts.reduce(0) { $0 + $1.utf8.count } + s.utf8.count * max(0, parts.count - 1), interp, offset)
                 return .string(parts.joined(separator: s))
             }
         case "splitlines":
@@ -143,8 +145,8 @@ enum Methods {
                 return .string(s)
             }
         case "zfill":
-            return bound(name) { args, _, _ in
-                let width = args.get(0, "width").flatMap(Operators.intValue) ?? 0
+            return bound(name) { args, interp, offset in
+                let width = try Operators.checkedSize(args.get(0, "width").flatMap(Operators.intValue) ?? 0, interp, offset)
                 let scalars = Array(s.unicodeScalars)
                 guard scalars.count < width else { return .string(s) }
                 let pad = String(repeating: "0", count: width - scalars.count)
@@ -154,8 +156,8 @@ enum Methods {
                 return .string(pad + s)
             }
         case "center", "ljust", "rjust":
-            return bound(name) { args, _, _ in
-                let width = args.get(0, "width").flatMap(Operators.intValue) ?? 0
+            return bound(name) { args, interp, offset in
+                let width = try Operators.checkedSize(args.get(0, "width").flatMap(Operators.intValue) ?? 0, interp, offset)
                 let fill = args.get(1, "fillchar")?.stringValue ?? " "
                 let n = s.unicodeScalars.count
                 guard n < width else { return .string(s) }
@@ -244,6 +246,7 @@ enum StringFormat {
                 guard j < scalars.count else { throw interp.fail("Single '{' encountered in format string", offset) }
                 let field = String(String.UnicodeScalarView(scalars[(i + 1)..<j]))
                 out += try replacement(field, args, &autoIndex, interp, offset)
+                _ = try Operators.checkedSize(out.utf8.count, interp, offset)
                 i = j + 1
             } else if c == "}" {
                 guard i + 1 < scalars.count, scalars[i + 1] == "}" else {
@@ -328,12 +331,13 @@ enum StringFormat {
         if let f = chars.first, "+- ".contains(f) { sign = f; chars.removeFirst() }
         if chars.first == "0" { if align == nil { fill = "0"; align = "=" }; chars.removeFirst() }
         var width = 0
-        while let f = chars.first, f.isNumber { width = width * 10 + (f.wholeNumberValue ?? 0); chars.removeFirst() }
+        while let f = chars.first, let v = f.wholeNumberValue { width = min(width * 10 + v, Interpreter.maxOutputBytes + 1); chars.removeFirst() }
+        _ = try Operators.checkedSize(width, interp, offset)
         var precision: Int?
         if chars.first == "." {
             chars.removeFirst()
             var p = 0
-            while let f = chars.first, f.isNumber { p = p * 10 + (f.wholeNumberValue ?? 0); chars.removeFirst() }
+            while let f = chars.first, let v = f.wholeNumberValue { p = min(p * 10 + v, 10_000); chars.removeFirst() }
             precision = p
         }
         let type = chars.first

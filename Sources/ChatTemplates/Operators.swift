@@ -12,6 +12,19 @@ enum Operators {
         }
     }
 
+    /// A width, count or size argument, refused when it would build more than the output limit.
+    static func checkedSize(_ n: Int, _ interp: Interpreter, _ offset: Int) throws -> Int {
+        if n > Interpreter.maxOutputBytes { throw interp.fail("size \(n) exceeds the \(Interpreter.maxOutputBytes >> 20) MiB output limit", offset) }
+        return n
+    }
+
+    /// Python's int(float) for floats that fit in 64 bits.
+    static func truncatedInt(_ d: Double, _ interp: Interpreter, _ offset: Int) throws -> Int {
+        let t = d.rounded(.towardZero)
+        guard t.magnitude < 9.2e18 else { throw interp.fail("integer \(pythonFloatRepr(t)) does not fit in 64 bits", offset) }
+        return Int(t)
+    }
+
     enum Number {
         case int(Int)
         case float(Double)
@@ -56,22 +69,32 @@ enum Operators {
             return try arithmetic(op, x, y, interp, offset)
         }
         switch (op, a, b) {
-        case let ("+", .string(x), .string(y)): return .string(x + y)
-        case let ("+", .list(x), .list(y)): return .list(x + y)
-        case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
+        case let ("+", .string(x), .string(y)):
+            _ = try checkedSize(x.utf8.count + y.utf8.count, interp, offset)
+            return .string(x + y)
+        case let ("+", .list(x), .list(y)):
+            if x.count + y.count > Interpreter.maxIterations { throw interp.fail("list too large (more than \(Interpreter.maxIterations) items)", offset) }
+            return try interp.checkedContainer(.list(x + y), offset)
+        case let ("+", .tuple(x), .tuple(y)):
+            if x.count + y.count > Interpreter.maxIterations { throw interp.fail("tuple too large (more than \(Interpreter.maxIterations) items)", offset) }
+            return .tuple(x + y)
         case ("*", .string, _), ("*", _, .string), ("*", .list, _), ("*", _, .list), ("*", .tuple, _), ("*", _, .tuple):
             let (seq, countValue) = number(b) != nil ? (a, b) : (b, a)
             guard let count = intValue(countValue), !countValue.isFloat else { break }
             let n = max(0, count)
+            func total(_ unit: Int) -> Int {
+                let (t, overflow) = unit.multipliedReportingOverflow(by: n)
+                return overflow ? .max : t
+            }
             switch seq {
             case .string(let s):
-                if s.utf8.count * n > Interpreter.maxOutputBytes { throw interp.fail("repeated string too large", offset) }
+                if total(s.utf8.count) > Interpreter.maxOutputBytes { throw interp.fail("repeated string too large", offset) }
                 return .string(String(repeating: s, count: n))
             case .list(let items):
-                if items.count * n > Interpreter.maxIterations { throw interp.fail("repeated list too large", offset) }
-                return .list(Array([[Value]](repeating: items, count: n).joined()))
+                if total(items.count) > Interpreter.maxIterations { throw interp.fail("repeated list too large", offset) }
+                return try interp.checkedContainer(.list(Array([[Value]](repeating: items, count: n).joined())), offset)
             case .tuple(let items):
-                if items.count * n > Interpreter.maxIterations { throw interp.fail("repeated tuple too large", offset) }
+                if total(items.count) > Interpreter.maxIterations { throw interp.fail("repeated tuple too large", offset) }
                 return .tuple(Array([[Value]](repeating: items, count: n).joined()))
             default: break
             }
@@ -109,12 +132,20 @@ enum Operators {
                 return .int(r != 0 && ((r < 0) != (j < 0)) ? r + j : r)
             case "**":
                 if j < 0 { return .float(pow(Double(i), Double(j))) }
-                var result = 1
-                for _ in 0..<j {
-                    let (r, overflow) = result.multipliedReportingOverflow(by: i)
-                    if overflow { throw interp.fail("integer overflow in **", offset) }
-                    result = r
-                    if result == 0 || result == 1 && i == 1 { break }
+                // Exponentiation by squaring, with overflow checks.
+                var result = 1, base = i, e = j
+                while e > 0 {
+                    if e & 1 == 1 {
+                        let (r, overflow) = result.multipliedReportingOverflow(by: base)
+                        if overflow { throw interp.fail("integer overflow in **", offset) }
+                        result = r
+                    }
+                    e >>= 1
+                    if e > 0 {
+                        let (b, overflow) = base.multipliedReportingOverflow(by: base)
+                        if overflow { throw interp.fail("integer overflow in **", offset) }
+                        base = b
+                    }
                 }
                 return .int(result)
             default: break
@@ -239,12 +270,13 @@ enum Operators {
             var flags = ""
             while let d = scalars.first, "-+ #0".unicodeScalars.contains(d) { flags.unicodeScalars.append(d); scalars.removeFirst() }
             var width = 0
-            while let d = scalars.first, let v = Int(String(d)) { width = width * 10 + v; scalars.removeFirst() }
+            while let d = scalars.first, let v = Int(String(d)) { width = min(width * 10 + v, Interpreter.maxOutputBytes + 1); scalars.removeFirst() }
+            _ = try checkedSize(width, interp, offset)
             var precision: Int?
             if scalars.first == "." {
                 scalars.removeFirst()
                 var p = 0
-                while let d = scalars.first, let v = Int(String(d)) { p = p * 10 + v; scalars.removeFirst() }
+                while let d = scalars.first, let v = Int(String(d)) { p = min(p * 10 + v, 10_000); scalars.removeFirst() }
                 precision = p
             }
             guard let conversion = scalars.popFirst() else { throw interp.fail("incomplete format", offset) }
@@ -257,7 +289,7 @@ enum Operators {
             case "r": text = v.pythonRepr
             case "d", "i":
                 guard let n = number(v) else { throw interp.fail("%d format: a real number is required, not \(v.pythonTypeName)", offset) }
-                if case .int(let i) = n { text = String(i) } else { text = String(Int(n.double.rounded(.towardZero))) }
+                if case .int(let i) = n { text = String(i) } else { text = String(try truncatedInt(n.double, interp, offset)) }
             case "f", "F":
                 guard let n = number(v) else { throw interp.fail("must be real number, not \(v.pythonTypeName)", offset) }
                 text = String(format: "%.\(precision ?? 6)f", n.double)
@@ -282,6 +314,7 @@ enum Operators {
             } else {
                 out += signed
             }
+            _ = try checkedSize(out.utf8.count, interp, offset)
         }
         if !values.isEmpty, case .tuple = args { throw interp.fail("not all arguments converted during string formatting", offset) }
         return out

@@ -103,6 +103,14 @@ enum StringOps {
     }
 
     /// `str.replace(old, new, count)`.
+    /// The byte size `replace` would produce (to refuse runaway growth before building it).
+    static func replacedSize(_ s: String, _ old: String, _ new: String, count: Int) -> Int {
+        let matches = old.isEmpty ? s.unicodeScalars.count + 1 : StringOps.count(s, old)
+        let n = count < 0 ? matches : min(count, matches)
+        let (grow, overflow) = n.multipliedReportingOverflow(by: max(0, new.utf8.count - old.utf8.count))
+        return overflow ? .max : s.utf8.count &+ grow
+    }
+
     static func replace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
         if old.isEmpty {
             var out = String.UnicodeScalarView()

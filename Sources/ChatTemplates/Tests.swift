@@ -59,7 +59,7 @@ enum Tests {
                 if case .undefined(let hint) = value { throw interp.fail(hint, offset) }
                 throw interp.fail("unsupported operand type(s) for %: '\(value.pythonTypeName)' and 'int'", offset)
             }
-            return (abs(i) % 2 == 1) == (name == "odd")
+            return (i % 2 != 0) == (name == "odd")
         case "divisibleby":
             let o = try other()
             let r = try Operators.binary("%", value, o, interp, offset)

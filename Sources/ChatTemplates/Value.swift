@@ -302,6 +302,30 @@ extension Value {
     }
 }
 
+extension Value {
+    /// Whether printing or serialising this value could exceed `budget` bytes (each container
+    /// element counts 8, strings their UTF-8 size). Stops walking as soon as the budget is spent,
+    /// so values that share sub-lists (`[l, l]` built in a loop) cannot explode.
+    func exceedsSize(_ budget: Int) -> Bool {
+        var remaining = budget
+        var stack: [Value] = [self]
+        while let v = stack.popLast() {
+            remaining -= 8
+            switch v {
+            case .string(let s), .markup(let s): remaining -= s.utf8.count
+            case .list(let a), .tuple(let a), .generator(let a, _): stack.append(contentsOf: a)
+            case .dict(let d):
+                for (k, x) in d.pairs { stack.append(k); stack.append(x) }
+            case .namespace(let ns):
+                for (k, x) in ns.attributes.pairs { stack.append(k); stack.append(x) }
+            default: break
+            }
+            if remaining < 0 { return true }
+        }
+        return false
+    }
+}
+
 /// Python's `repr(float)`: shortest round-trip digits, scientific below 1e-4 and from 1e16.
 func pythonFloatRepr(_ d: Double) -> String {
     if d.isNaN { return "nan" }

@@ -142,6 +142,24 @@ struct ErrorTests {
         }
     }
 
+    @Test("values a template doubles in a loop stop at the size limit", arguments: [
+        "{% set ns = namespace(s='x') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "{% set ns = namespace(l=[1]) %}{% for i in range(100) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}{{ ns.l }}",
+        "{% set ns = namespace(s='xy') %}{% for i in range(100) %}{% set ns.s = ns.s|replace('', ns.s) %}{% endfor %}",
+        "{% set ns = namespace(s='xy') %}{% for i in range(100) %}{% set ns.s = '{}{}'.format(ns.s, ns.s) %}{% endfor %}",
+        "{{ 'x'|center(999999999999) }}",
+        "{{ (-1) ** 999999999999999 }}{{ 2 ** 999 }}",
+    ])
+    func growth(_ source: String) {
+        do {
+            _ = try render(source)
+            Issue.record("expected a size error")
+        } catch {
+            guard case let .runtime(_, line, column) = error else { Issue.record("\(error)"); return }
+            #expect(line == 1 && column > 1)
+        }
+    }
+
     @Test("raise_exception carries the template's message")
     func raised() {
         #expect(throws: TemplateError.raised(message: "roles must alternate")) {
