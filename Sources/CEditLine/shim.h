@@ -8,24 +8,14 @@
 #include <stdlib.h>
 #include <editline/readline.h>
 
-/// The cell SIGINT sets; polled by generation loops and tool runs (a `const volatile int32_t *`
-/// is what the engine's `forward` takes as its cancel flag).
-static inline volatile sig_atomic_t *ts_interrupt_cell(void) {
-    static volatile sig_atomic_t cell = 0;
-    return &cell;
-}
-
-static void ts_on_sigint(int signo) {
-    (void)signo;
-    *ts_interrupt_cell() = 1;
-}
-
-/// Installs the SIGINT handler (no SA_RESTART, so a blocking read returns EINTR) and unblocks
-/// SIGINT on the calling thread (a parent may have started us with it blocked).
-static inline int ts_install_sigint_handler(void) {
+/// Installs `handler` for SIGINT (no SA_RESTART, so a blocking read returns EINTR) and
+/// unblocks SIGINT on the calling thread (a parent may have started us with it blocked).
+/// The flag the handler sets lives in Swift (Interrupts.swift): state in this header would be
+/// duplicated in every object file that inlines it.
+static inline int ts_install_sigint_handler(void (*handler)(int)) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = ts_on_sigint;
+    action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
     int result = sigaction(SIGINT, &action, NULL);
     sigset_t unblock;
@@ -35,12 +25,13 @@ static inline int ts_install_sigint_handler(void) {
     return result;
 }
 
+/// Volatile access to a flag cell (so polling loops re-read it).
+static inline int ts_load_flag(volatile sig_atomic_t *cell) { return *cell; }
+static inline void ts_store_flag(volatile sig_atomic_t *cell, int value) { *cell = value; }
+
 /// Ignores SIGPIPE so a tool that closes its stdin early cannot kill the shell.
 static inline void ts_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
-static inline int ts_interrupted(void) { return *ts_interrupt_cell() != 0; }
-static inline void ts_clear_interrupt(void) { *ts_interrupt_cell() = 0; }
-static inline void ts_raise_interrupt(void) { *ts_interrupt_cell() = 1; }
 
 static inline void ts_rl_set_readline_name(const char *name) { rl_readline_name = name; }
 static inline void ts_rl_set_attempted_completion(rl_completion_func_t *fn) {

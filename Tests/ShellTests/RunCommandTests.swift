@@ -105,4 +105,44 @@ import Testing
         let run = try runToolshell(["run", replay])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
     }
+
+    @Test func killNineLosesAtMostTheTurnInProgress() throws {
+        _ = write("rec.jsonl", """
+        {"text": "first answer"}
+        {"text": "a slow second answer that is still streaming when the process dies", "delay_ms": 300}
+        """)
+        let state = directory + "/state-kill"
+        let script = write("k.tsh", "/load rec.jsonl\nfirst\n/set seed 5\nsecond\n")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: buildProductsDirectory + "/toolshell")
+        process.arguments = ["run", script]
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_STATE_HOME"] = state
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dir = state + "/toolshell/transcripts"
+        // Wait until the second turn has streamed a little, then kill -9.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let file = try? FileManager.default.contentsOfDirectory(atPath: dir).first,
+               let text = try? String(contentsOfFile: dir + "/" + file, encoding: .utf8),
+               text.components(separatedBy: "\"turn_start\"").count - 1 >= 2 { break }
+            usleep(20_000)
+        }
+        usleep(400_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+        let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        let events = try text.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        let types = events.compactMap { $0["type"]?.stringValue }
+        // Everything up to the turn in progress is there, line for line.
+        #expect(Array(types.prefix(9)) == ["session_start", "input", "info", "input", "turn_start", "model_output", "stats",
+                                            "input", "input"])
+        #expect(events[5]["pieces"]?.arrayValue?.compactMap(\.stringValue).joined() == "first answer")
+        #expect(types.last == "turn_start")
+    }
 }
