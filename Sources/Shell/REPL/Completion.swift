@@ -41,7 +41,7 @@ struct Completer {
         case .files: return files(word)
         case .words(let words): options = words
         case .settingKeys: options = settingSpecs.map(\.key)
-        case .parserNames: options = ["auto"] + ParserCatalog.names
+        case .parserNames: options = ["auto", "load"] + session.parserNames
         case .toolNames: options = session.tools.map(\.name)
         case .toolChoices: options = ["auto", "required", "none"] + session.tools.map(\.name)
         case .modelNames:

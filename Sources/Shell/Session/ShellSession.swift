@@ -1,6 +1,7 @@
 import ChatTemplates
 import Foundation
 import Schema
+import ToolParsers
 
 /// A tool the model may call, in the OpenAI tools shape, with how the shell answers it.
 struct ToolEntry: Sendable {
@@ -88,6 +89,8 @@ final class ShellSession {
     var toolChoice: ToolChoiceMode = .auto
     /// Parser name as chosen: "auto" follows the model's template.
     var parserSetting = "auto"
+    /// The built-in parsers plus formats loaded with `/parser load`.
+    var parserRegistry = ToolParserRegistry.builtIn
     var constraint: OutputConstraint?
     var lastTurn: TurnRecord?
     var lastStats: TurnStats?

@@ -70,20 +70,30 @@ extension CommandTable {
                 }
             }),
         CommandSpec(
-            name: "/parser", usage: ["/parser NAME|auto", "/parser"],
+            name: "/parser", usage: ["/parser NAME|auto", "/parser load FILE", "/parser"],
             summary: "pick the tool-call parser (vLLM names), or follow the model's template",
-            details: "auto picks the parser the model's chat template implies. /parser alone lists the parsers.",
+            details: """
+            auto picks the parser the model's chat template implies. /parser alone lists the parsers.
+            load FILE registers wire formats from a declarative JSON file ({"formats": [{"name": …,
+            "reasoning": …, "triggers": […], "body": …, "structural_tag": …}]}) and, when it holds one
+            format, makes it the active parser.
+            """,
             completion: .parserNames,
             run: { session, input throws(ShellError) in
                 let words = try input.words()
                 guard let name = words.first else {
-                    session.info("/parser", "parsers: \(ParserCatalog.names.joined(separator: ", "))\nactive: \(session.parserSetting) → \(session.activeParserName ?? "none (plain text)")")
+                    session.info("/parser", "parsers: \(session.parserNames.joined(separator: ", "))\nactive: \(session.parserSetting) → \(session.activeParserName ?? "none (plain text)")")
+                    return
+                }
+                if name == "load" {
+                    guard words.count == 2 else { throw ShellError(.usage, "/parser load takes one file") }
+                    try session.loadParserFormats(words[1])
                     return
                 }
                 guard words.count == 1 else { throw ShellError(.usage, "/parser takes one name") }
-                if name != "auto" && !ParserCatalog.names.contains(name) {
+                if name != "auto" && !session.parserNames.contains(name) {
                     throw ShellError(.usage, "unknown parser '\(name)'",
-                                     fix: "one of: auto, \(ParserCatalog.names.joined(separator: ", "))")
+                                     fix: "one of: auto, \(session.parserNames.joined(separator: ", ")), or /parser load FILE")
                 }
                 session.parserSetting = name
             }),

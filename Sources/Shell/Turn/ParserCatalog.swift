@@ -2,13 +2,6 @@ import ChatTemplates
 import Schema
 import ToolParsers
 
-/// The tool-call parsers the shell can use, by their vLLM names (ToolParsers' registry).
-@MainActor
-enum ParserCatalog {
-    /// Every parser name `/parser` accepts (besides `auto`).
-    static var names: [String] { ToolParserRegistry.builtIn.names }
-}
-
 /// Adapts a ToolParsers parser to the turn loop's event stream.
 final class ToolParserAdapter: ReplyParser {
     private let parser: any ToolParser
@@ -29,6 +22,21 @@ final class ToolParserAdapter: ReplyParser {
 }
 
 extension ShellSession {
+    /// Every parser name `/parser` accepts (besides `auto`).
+    var parserNames: [String] { parserRegistry.names }
+
+    /// `/parser load FILE`: registers the formats of a declarative format file.
+    func loadParserFormats(_ path: String) throws(ShellError) {
+        let text = try readFile(path)
+        do {
+            let names = try parserRegistry.loadDeclarativeFormats(text, path: resolvePath(path))
+            info("/parser", "loaded parser\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) from \(resolvePath(path))")
+            if names.count == 1, let name = names.first { parserSetting = name }
+        } catch {
+            throw ShellError(.input, error.description, fix: "see /help parser for the file format")
+        }
+    }
+
     /// The parser in effect: the /parser choice, or for `auto` the one the model's chat
     /// template implies (nil: plain text).
     var activeParserName: String? {
@@ -44,7 +52,7 @@ extension ShellSession {
     func makeReplyParser() throws(ShellError) -> ReplyParser {
         guard let name = activeParserName else { return PlainTextParser() }
         do {
-            return ToolParserAdapter(try ToolParserRegistry.builtIn.makeParser(name: name, tools: requestTools))
+            return ToolParserAdapter(try parserRegistry.makeParser(name: name, tools: requestTools))
         } catch {
             throw ShellError(.input, error.description, fix: "/tools list shows the tools; /parser NAME picks another parser")
         }

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import PluginABI
 import Schema
@@ -11,16 +12,18 @@ final class TextEngineModel: ShellModel {
     let chatTemplate: String?
     let details: [(String, String)]
     let templateVariables: JSONObject
-    private let library: EnginePluginLibrary
+    private let vtable: UnsafePointer<ts_engine_vtable>
     private let handle: OpaquePointer
 
     var displayName: String { (path as NSString).lastPathComponent }
 
-    init(library: EnginePluginLibrary, path: String, settings: Settings, progress: (Double) -> Void) throws(ShellError) {
-        self.library = library
+    init(plugin: LoadedPlugin, path: String, settings: Settings, progress: (Double) -> Void) throws(ShellError) {
+        guard let vtable = plugin.engineVTable else {
+            throw ShellError(.model, "plugin \(plugin.name) is not an engine")
+        }
+        self.vtable = vtable
         self.path = path
-        engineName = library.name
-        let vtable = library.vtable
+        engineName = plugin.name
         var config = JSONObject()
         config["ctx"] = .integer(Int64(settings.int("ctx") ?? 4096))
         config["threads"] = .integer(Int64(settings.int("threads") ?? 0))
@@ -34,12 +37,12 @@ final class TextEngineModel: ShellModel {
             }
         }
         guard let opened else {
-            let message = library.takeString(error) ?? "unknown error"
-            throw ShellError(.model, "the \(library.name) engine cannot open \(path): \(message)",
+            let message = takeString(error) ?? "unknown error"
+            throw ShellError(.model, "the \(engineName) engine cannot open \(path): \(message)",
                              fix: "check the file (see the message), or load another model")
         }
         handle = opened
-        let info = library.takeString(vtable.pointee.model_info_json?(opened)).flatMap { try? JSONValue.parse($0) }
+        let info = takeString(vtable.pointee.model_info_json?(opened)).flatMap { try? JSONValue.parse($0) }
         chatTemplate = info?["chat_template"]?.stringValue
         var variables = JSONObject()
         for key in ["bos_token", "eos_token"] {
@@ -51,7 +54,7 @@ final class TextEngineModel: ShellModel {
     }
 
     deinit {
-        let close = library.vtable.pointee.close_model
+        let close = vtable.pointee.close_model
         MainActor.assumeIsolated { close?(handle) }
     }
 
@@ -63,10 +66,9 @@ final class TextEngineModel: ShellModel {
     func generate(_ request: GenerationRequest, isCancelled: () -> Bool,
                   onPiece: (String) -> Void) throws(ShellError) -> GenerationOutcome
     {
-        let vtable = library.vtable
         var error: UnsafeMutablePointer<CChar>?
         guard let sequence = vtable.pointee.create_sequence?(handle, UInt32(request.settings.int("ctx") ?? 4096), &error) else {
-            throw ShellError(.model, "cannot start a sequence: \(library.takeString(error) ?? "unknown error")")
+            throw ShellError(.model, "cannot start a sequence: \(takeString(error) ?? "unknown error")")
         }
         defer { vtable.pointee.free_sequence?(sequence) }
         var body = JSONObject()
@@ -78,7 +80,7 @@ final class TextEngineModel: ShellModel {
         for spec in settingSpecs { params[spec.key] = request.settings[spec.key] }
         body["params"] = .object(params)
         guard vtable.pointee.generate_text?(sequence, JSONValue.object(body).jsonString(.compact), &error) == TS_OK else {
-            throw ShellError(.model, library.takeString(error) ?? "the \(engineName) engine failed to start generating")
+            throw ShellError(.model, takeString(error) ?? "the \(engineName) engine failed to start generating")
         }
         var stops = StopStringFilter(stops: request.settings.strings("stop"))
         var generated = 0
@@ -89,19 +91,26 @@ final class TextEngineModel: ShellModel {
             }
             var finish: UnsafeMutablePointer<CChar>?
             guard let raw = vtable.pointee.next_text?(sequence, &finish, &error) else {
-                if let message = library.takeString(error) {
+                if let message = takeString(error) {
                     throw ShellError(.model, "the \(engineName) engine failed: \(message)")
                 }
                 if let rest = stops.flush() { onPiece(rest) }
                 return GenerationOutcome(promptTokens: nil, generatedTokens: generated,
-                                         finishReason: library.takeString(finish) ?? "stop")
+                                         finishReason: takeString(finish) ?? "stop")
             }
-            let piece = library.takeString(raw) ?? ""
+            let piece = takeString(raw) ?? ""
             generated += 1
             let (emit, stopped) = stops.feed(piece)
             if !emit.isEmpty { onPiece(emit) }
             if stopped { return GenerationOutcome(promptTokens: nil, generatedTokens: generated, finishReason: "stop") }
         }
+    }
+
+    /// Copies a plugin-allocated string and frees it with the plugin's allocator.
+    private func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        defer { vtable.pointee.free_string?(pointer) }
+        return String(cString: pointer)
     }
 }
 
@@ -139,52 +148,5 @@ struct StopStringFilter {
     mutating func flush() -> String? {
         defer { pending = "" }
         return pending.isEmpty ? nil : pending
-    }
-}
-
-/// An engine plugin library opened with dlopen, its descriptor checked.
-final class EnginePluginLibrary: @unchecked Sendable {
-    let path: String
-    let name: String
-    let summary: String
-    let output: UInt32
-    let vtable: UnsafePointer<ts_engine_vtable>
-    private let handle: UnsafeMutableRawPointer
-
-    /// Opens the library; the error names the file and the reason (missing symbol, ABI version, kind).
-    init(path: String) throws(ShellError) {
-        self.path = path
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw ShellError(.model, "cannot load plugin \(path): \(dlerror().map { String(cString: $0) } ?? "unknown error")")
-        }
-        self.handle = handle
-        guard let symbol = dlsym(handle, TS_PLUGIN_ENTRY_SYMBOL) else {
-            throw ShellError(.model, "plugin \(path) has no \(TS_PLUGIN_ENTRY_SYMBOL) symbol")
-        }
-        let entry = unsafeBitCast(symbol, to: ts_plugin_entry_fn.self)
-        guard let descriptor = entry() else { throw ShellError(.model, "plugin \(path) returned no descriptor") }
-        guard descriptor.pointee.abi_version == TS_ABI_VERSION else {
-            throw ShellError(.model, "plugin \(path) has ABI version \(descriptor.pointee.abi_version); this toolshell needs \(TS_ABI_VERSION)",
-                             fix: "rebuild the plugin against this toolshell's toolshell_plugin.h")
-        }
-        guard descriptor.pointee.kind == UInt32(TS_PLUGIN_ENGINE.rawValue), let table = descriptor.pointee.vtable else {
-            throw ShellError(.model, "plugin \(path) is not an engine plugin")
-        }
-        let vtable = table.assumingMemoryBound(to: ts_engine_vtable.self)
-        guard vtable.pointee.abi_version == TS_ABI_VERSION,
-              vtable.pointee.struct_size >= UInt32(MemoryLayout<ts_engine_vtable>.size) else {
-            throw ShellError(.model, "plugin \(path): engine table version or size does not match this toolshell")
-        }
-        self.vtable = vtable
-        name = descriptor.pointee.name.map { String(cString: $0) } ?? (path as NSString).lastPathComponent
-        summary = descriptor.pointee.description.map { String(cString: $0) } ?? ""
-        output = vtable.pointee.output
-    }
-
-    /// Copies a plugin-allocated string and frees it with the plugin's allocator.
-    func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
-        guard let pointer else { return nil }
-        defer { vtable.pointee.free_string?(pointer) }
-        return String(cString: pointer)
     }
 }
