@@ -46,9 +46,9 @@ protocol ShellModel: AnyObject {
 /// Turns a `/load` argument into a model. Tests swap the closure.
 struct ModelLoader: Sendable {
     var load: @MainActor @Sendable (_ nameOrPath: String, _ settings: Settings,
-                                   _ progress: (Double) -> Void) throws(ShellError) -> any ShellModel
+                                   _ progress: @escaping (Double) -> Void) throws(ShellError) -> any ShellModel
 
-    init(load: @escaping @MainActor @Sendable (String, Settings, (Double) -> Void) throws(ShellError) -> any ShellModel) {
+    init(load: @escaping @MainActor @Sendable (String, Settings, @escaping (Double) -> Void) throws(ShellError) -> any ShellModel) {
         self.load = load
     }
 }

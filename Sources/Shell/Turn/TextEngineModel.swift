@@ -12,8 +12,8 @@ final class TextEngineModel: ShellModel {
     let chatTemplate: String?
     let details: [(String, String)]
     let templateVariables: JSONObject
-    private let vtable: UnsafePointer<ts_engine_vtable>
-    private let handle: OpaquePointer
+    nonisolated(unsafe) private let vtable: UnsafePointer<ts_engine_vtable>
+    nonisolated(unsafe) private let handle: OpaquePointer
 
     var displayName: String { (path as NSString).lastPathComponent }
 
@@ -37,12 +37,12 @@ final class TextEngineModel: ShellModel {
             }
         }
         guard let opened else {
-            let message = takeString(error) ?? "unknown error"
+            let message = Self.takeString(error, vtable) ?? "unknown error"
             throw ShellError(.model, "the \(engineName) engine cannot open \(path): \(message)",
                              fix: "check the file (see the message), or load another model")
         }
         handle = opened
-        let info = takeString(vtable.pointee.model_info_json?(opened)).flatMap { try? JSONValue.parse($0) }
+        let info = Self.takeString(vtable.pointee.model_info_json?(opened), vtable).flatMap { try? JSONValue.parse($0) }
         chatTemplate = info?["chat_template"]?.stringValue
         var variables = JSONObject()
         for key in ["bos_token", "eos_token"] {
@@ -54,8 +54,7 @@ final class TextEngineModel: ShellModel {
     }
 
     deinit {
-        let close = vtable.pointee.close_model
-        MainActor.assumeIsolated { close?(handle) }
+        vtable.pointee.close_model?(handle)
     }
 
     func tokenize(_ text: String) throws(ShellError) -> [(id: Int32, piece: String)] {
@@ -106,8 +105,12 @@ final class TextEngineModel: ShellModel {
         }
     }
 
-    /// Copies a plugin-allocated string and frees it with the plugin's allocator.
     private func takeString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        Self.takeString(pointer, vtable)
+    }
+
+    /// Copies a plugin-allocated string and frees it with the plugin's allocator.
+    private static func takeString(_ pointer: UnsafeMutablePointer<CChar>?, _ vtable: UnsafePointer<ts_engine_vtable>) -> String? {
         guard let pointer else { return nil }
         defer { vtable.pointee.free_string?(pointer) }
         return String(cString: pointer)
