@@ -21,7 +21,7 @@ public enum GGUFError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .cannotOpen(path, reason):
             return "cannot open GGUF file '\(path)': \(reason)"
         case let .badMagic(found):
-            let hex = found.map { String($0, radix: 16) }.joined(separator: " ")
+            let hex = found.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
             return "not a GGUF file: the first bytes are [\(hex)], expected 'GGUF' (47 47 55 46); check the path points at a .gguf model"
         case let .unsupportedVersion(version):
             return "unsupported GGUF version \(version) at byte 4 (this reader understands versions 2 and 3); re-convert the model with a current llama.cpp"

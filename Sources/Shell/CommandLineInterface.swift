@@ -23,6 +23,7 @@ enum CommandLineInterface {
         BenchCommand.self,
         RenderCommand.self,
         TokenizeCommand.self,
+        InspectCommand.self,
         ParseCommand.self,
         ParsersCommand.self,
         CompleteCommand.self,
