@@ -99,7 +99,13 @@ extension MarkupEngine {
                 if isJSONWhitespace(c) { i += 1; continue }
                 let key = String(decoding: jsonBody.key, as: UTF8.self)
                 jsonBody.transcoder.reset()
-                if style.nameKeys.contains(key) && jsonBody.name == nil {
+                if style.nameIsKey && jsonBody.name == nil && !jsonBody.argumentsStarted {
+                    // {"NAME": {arguments}}: the key is the name, the value the arguments.
+                    jsonBody.name = key
+                    jsonBody.kind = .arguments
+                    jsonBody.argumentsStarted = true
+                    guard commitJSONCall(name: key, at: i) else { return .failed }
+                } else if style.nameKeys.contains(key) && jsonBody.name == nil {
                     guard c == 0x22 else { return failOrBreak() }
                     jsonBody.kind = .name
                 } else if style.argumentKeys.contains(key) && !jsonBody.argumentsStarted {

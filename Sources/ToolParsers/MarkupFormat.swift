@@ -44,9 +44,13 @@ public struct JSONCallStyle: Sendable, Equatable {
     public var allowsObject: Bool
     /// A body may be `NAME<sep>{arguments}`.
     public var nameThenArguments: NameThenArguments?
+    /// A call object is `{"NAME": {arguments}}` (Apertus).
+    public var nameIsKey: Bool
 
     public init(nameKeys: [String] = ["name"], argumentKeys: [String] = ["arguments", "parameters"],
-                allowsArray: Bool = false, allowsObject: Bool = true, nameThenArguments: NameThenArguments? = nil) {
+                allowsArray: Bool = false, allowsObject: Bool = true, nameThenArguments: NameThenArguments? = nil,
+                nameIsKey: Bool = false) {
+        self.nameIsKey = nameIsKey
         self.nameKeys = nameKeys
         self.argumentKeys = argumentKeys
         self.allowsArray = allowsArray
@@ -91,9 +95,12 @@ public struct TaggedCallStyle: Sendable, Equatable {
     public var valueEnd: String
     /// Drop one newline at the start and one at the end of each value.
     public var trimNewlines: Bool
+    /// Values may be wrapped in `<![CDATA[…]]>` (MiniCPM 5); such values are read whole.
+    public var unwrapCDATA: Bool
 
     public init(nameEnd: [String], parameterStart: String, keyEnd: String, attributesEnd: String? = nil,
-                valueStart: String? = nil, valueEnd: String, trimNewlines: Bool = true) {
+                valueStart: String? = nil, valueEnd: String, trimNewlines: Bool = true, unwrapCDATA: Bool = false) {
+        self.unwrapCDATA = unwrapCDATA
         self.nameEnd = nameEnd
         self.parameterStart = parameterStart
         self.keyEnd = keyEnd
@@ -129,10 +136,13 @@ public struct MarkupFormat: Sendable, Equatable {
     /// Characters allowed between consecutive bodies of a `.call` trigger (`;` for Llama 3).
     public var chainSeparators: String
     public var body: CallBodyStyle
+    /// Markers that wrap answer text and are dropped from content (Cohere's `<|START_TEXT|>`).
+    public var droppedMarkers: [String]
 
     public init(reasoning: ReasoningMarkers? = nil, triggers: [CallTrigger], anchoredStarts: [String] = [],
                 sectionEnd: String? = nil, callStart: String? = nil, callEnd: String? = nil,
-                chainSeparators: String = "", body: CallBodyStyle) {
+                chainSeparators: String = "", body: CallBodyStyle, droppedMarkers: [String] = []) {
+        self.droppedMarkers = droppedMarkers
         self.reasoning = reasoning
         self.triggers = triggers
         self.anchoredStarts = anchoredStarts
@@ -147,7 +157,7 @@ public struct MarkupFormat: Sendable, Equatable {
     public var markers: [String] {
         var all: [String] = []
         if let r = reasoning { all += [r.start, r.end] }
-        all += triggers.map(\.marker)
+        all += triggers.map(\.marker) + droppedMarkers
         all += anchoredStarts.map { "^" + $0 }
         for m in [callStart, callEnd, sectionEnd] { if let m { all.append(m) } }
         switch body {

@@ -80,7 +80,7 @@ struct MarkupEngine {
         let triggerMarkers = format.triggers.map(\.marker)
         triggerCount = triggerMarkers.count
         // Index layout: triggers first, then the reasoning marker(s).
-        textSet = MarkerSet(triggerMarkers + (reasoning.map { [$0.start] } ?? []))
+        textSet = MarkerSet(triggerMarkers + [reasoning?.start ?? ""] + format.droppedMarkers)
         reasoningSet = MarkerSet(triggerMarkers + (reasoning.map { [$0.end, $0.start] } ?? []))
         sectionSet = MarkerSet([format.callStart ?? "", format.sectionEnd ?? ""])
         afterBodySet = MarkerSet([format.callEnd ?? ""] + triggerMarkers)
@@ -158,7 +158,8 @@ struct MarkupEngine {
                 let found = scanner.scan(p, &i, n, textSet, into: &scratch)
                 if !scratch.isEmpty { emitText(scratch[...]); scratch.removeAll(keepingCapacity: true) }
                 if let k = found {
-                    if k < triggerCount { trigger(k, p, i) } else { mode = .reasoning }
+                    if k < triggerCount { trigger(k, p, i) } else if k == triggerCount { mode = .reasoning }
+                    // Later indices: dropped markers.
                 }
             case .reasoning:
                 let found = scanner.scan(p, &i, n, reasoningSet, into: &scratch)

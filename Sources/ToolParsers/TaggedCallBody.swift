@@ -114,10 +114,15 @@ extension MarkupEngine {
         return .needMore
     }
 
+    private var unwrapsCDATA: Bool {
+        if case .tagged(let style) = format.body { return style.unwrapCDATA }
+        return false
+    }
+
     /// Whether the current parameter is declared string-only (DSML's `string="true"` also says so).
     private mutating func currentValueIsString() -> Bool {
         let attributes = taggedBody.attributes
-        if attributes.contains("string=\"true\"") { return true }
+        if attributes.contains("string=\"true\"") || attributes.contains("type=\"string\"") { return true }
         if attributes.contains("string=\"false\"") { return false }
         guard let schema = catalog.propertySchema(tool: taggedBody.name, parameter: taggedBody.key) else { return false }
         return SchemaTypes.allowedTypes(schema, root: catalog.schemaRoot(tool: taggedBody.name)) == ["string"]
@@ -128,7 +133,7 @@ extension MarkupEngine {
         taggedBody.valueBegun = false
         taggedBody.heldNewline = false
         taggedBody.buffer.removeAll(keepingCapacity: true)
-        taggedBody.streaming = currentValueIsString()
+        taggedBody.streaming = currentValueIsString() && !unwrapsCDATA
         var prefix: [UInt8] = taggedBody.parameterCount > 0 ? [0x2C, 0x20] : []
         prefix.append(0x22)
         appendJSONStringBody(Array(taggedBody.key.utf8), to: &prefix)
@@ -172,8 +177,14 @@ extension MarkupEngine {
             if raw.hasPrefix("\n") { raw.removeFirst() }
             if raw.hasSuffix("\n") { raw.removeLast() }
         }
+        if style.unwrapCDATA, raw.hasPrefix("<![CDATA["), raw.hasSuffix("]]>"), raw.utf8.count >= 12 {
+            raw = String(raw.dropFirst(9).dropLast(3))
+            emitter.arguments(Array(JSONValue.string(raw).jsonString(.python(indent: nil, ensureASCII: false)).utf8))
+            return
+        }
         let value: JSONValue
-        if taggedBody.attributes.contains("string=\"false\""), let parsed = try? JSONValue.parse(raw) {
+        if taggedBody.attributes.contains("string=\"false\"") || (taggedBody.attributes.contains("type=\"") && !taggedBody.attributes.contains("type=\"string\"")),
+           let parsed = try? JSONValue.parse(raw) {
             value = parsed
         } else {
             value = coerceTaggedValue(raw)

@@ -71,7 +71,7 @@ enum FormatRendering {
             return "<|python_start|>" + render("pythonic", calls)! + "<|python_end|>"
         case "lfm2":
             return "<|tool_call_start|>" + render("pythonic", calls)! + "<|tool_call_end|>"
-        case "qwen3_coder", "qwen3_xml":
+        case "qwen3_coder", "qwen3_xml", "step3p5":
             return each { n, a in "<tool_call>\n<function=\(n)>\n" + pairs(a).map { "<parameter=\($0.0)>\n\(raw($0.1))\n</parameter>\n" }.joined() + "</function>\n</tool_call>" }
         case "seed_oss":
             return each { n, a in "<seed:tool_call>\n<function=\(n)>\n" + pairs(a).map { "<parameter=\($0.0)>\(raw($0.1))</parameter>\n" }.joined() + "</function>\n</seed:tool_call>" }
@@ -88,7 +88,7 @@ enum FormatRendering {
         case "kimi_k2":
             var k = -1
             return "<|tool_calls_section_begin|>" + each { n, a in k += 1; return "<|tool_call_begin|>functions.\(n):\(k)<|tool_call_argument_begin|>\(json(a))<|tool_call_end|>" } + "<|tool_calls_section_end|>"
-        case "glm45", "ling3":
+        case "glm45", "ling3", "poolside_v1":
             return each { n, a in "<tool_call>\(n)\n" + pairs(a).map { "<arg_key>\($0.0)</arg_key>\n<arg_value>\(raw($0.1))</arg_value>\n" }.joined() + "</tool_call>" }
         case "glm47":
             return each { n, a in "<tool_call>\(n)" + pairs(a).map { "<arg_key>\($0.0)</arg_key><arg_value>\(raw($0.1))</arg_value>" }.joined() + "</tool_call>" }
@@ -104,6 +104,22 @@ enum FormatRendering {
             return "<tool_calls>[" + each({ obj($0, $1) }, ", ") + "]</tool_calls>"
         case "phi4_mini_json":
             return "functools[" + each({ obj($0, $1) }, ", ") + "]"
+        case "hy_v3":
+            return "<tool_calls:opensource>\n" + each { n, a in "<tool_call:opensource>\(n)<tool_sep:opensource>\n" + pairs(a).map {
+                "<arg_key:opensource>\($0.0)</arg_key:opensource>\n<arg_value:opensource>\(raw($0.1))</arg_value:opensource>\n" }.joined() + "</tool_call:opensource>\n" } + "</tool_calls:opensource>"
+        case "gigachat3":
+            return each { "<|message_sep|>\n\nfunction call<|role_sep|>\n\(obj($0, $1))" }
+        case "apertus":
+            return "<|tools_prefix|>[" + each({ "{\"\($0)\": \(json($1))}" }, ", ") + "]<|tools_suffix|>"
+        case "minicpm5":
+            return each { n, a in "<function name=\"\(n)\">" + pairs(a).map { k, v in
+                let text = v.stringValue.map { "<![CDATA[\($0)]]>" } ?? json(v)
+                return "<param name=\"\(k)\">\(text)</param>" }.joined() + "</function>" }
+        case "kimi_k3":
+            return "<|open|>tools<|sep|>" + each { n, a in "<|open|>call tool=\"\(n)\" index=\"1\"<|sep|>" + pairs(a).map { k, v in
+                "<|open|>argument key=\"\(k)\" type=\"\(v.stringValue != nil ? "string" : "object")\"<|sep|>\(raw(v))<|close|>argument<|sep|>" }.joined() + "<|close|>call<|sep|>" } + "<|close|>tools<|sep|>"
+        case "cohere_command3", "cohere_command4":
+            return "<|START_ACTION|>[\n" + each({ "{\"tool_call_id\": \"0\", \"tool_name\": \"\($0)\", \"parameters\": \(json($1))}" }, ",\n") + "\n]<|END_ACTION|>"
         default:
             return nil
         }

@@ -13,6 +13,7 @@ import Schema
         let text: String
         let content: String
         let reasoning: String
+        let startsInReasoning: Bool
         let calls: [(name: String, arguments: JSONValue)]
         var testDescription: String { "\(parser) \(id)" }
     }
@@ -29,20 +30,21 @@ import Schema
                 cases.append(Case(parser: parser.stringValue ?? "", template: c["template"]?.stringValue ?? "",
                                   id: c["case"]?.stringValue ?? "", text: c["text"]?.stringValue ?? "",
                                   content: expected?["content"]?.stringValue ?? "",
-                                  reasoning: expected?["reasoning"]?.stringValue ?? "", calls: calls))
+                                  reasoning: expected?["reasoning"]?.stringValue ?? "",
+                                  startsInReasoning: c["starts_in_reasoning"]?.boolValue ?? false, calls: calls))
             }
         }
         return (root["tools"]?.arrayValue ?? [], cases)
     }()
 
     @Test func fixtureLoaded() {
-        #expect(Self.fixture.cases.count > 80, "template_cases.json missing or empty: run make_cases.py")
+        #expect(Self.fixture.cases.count > 120, "template_cases.json missing or empty: run make_cases.py")
     }
 
     @Test(arguments: fixture.cases)
     func parsesRenderedTurn(_ c: Case) throws {
-        // The rendered history never opens reasoning in the output itself.
-        let options = ToolParserOptions(startsInReasoning: false)
+        // Whether the prompt (generation prompt) left reasoning open, as the template renders it.
+        let options = ToolParserOptions(startsInReasoning: c.startsInReasoning)
         var results: [ParsedOutput] = []
         for chunking in Chunking.allCases {
             let (events, out) = try ParserHarness.stream(c.parser, c.text, tools: Self.fixture.tools, chunking: chunking, options: options)

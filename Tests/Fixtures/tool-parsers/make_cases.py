@@ -62,6 +62,15 @@ TEMPLATES = [
     ("GLM-4.7-Flash.jinja", ["glm47"], ["<|user|>", "<|observation|>"], {}),
     ("inclusionai-ling-3.0-flash.jinja", ["ling3"], ["<|role_end|>"], {}),
     ("openai-gpt-oss-120b.jinja", ["openai"], ["<|return|>", "<|call|>", "<|end|>"], {}),
+    ("poolside-Laguna-XS-2.1.jinja", ["poolside_v1"], ["</assistant>"], {}),
+    ("StepFun3.5-Flash.jinja", ["step3p5"], ["<|im_end|>"], {}),
+    ("openbmb-MiniCPM5-1B.jinja", ["minicpm5"], ["<|im_end|>"], {}),
+    ("tencent-Hy3.jinja", ["hy_v3"], ["<｜hy_eos"], {}),
+    ("GigaChat3-10B-A1.8B.jinja", ["gigachat3"], ["<|message_sep|>\n\nassistant", "<|message_sep|>\n\nfunction result"], {}),
+    ("Apertus-8B-Instruct.jinja", ["apertus"], ["<|assistant_end|>"], {}),
+    ("Kimi-K3.jinja", ["kimi_k3"], ["<|close|>message<|sep|>"], {}),
+    ("CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja", ["cohere_command3"], ["<|END_OF_TURN_TOKEN|>"], {}),
+    ("Cohere2MoE.jinja", ["cohere_command4"], ["<|END_OF_TURN_TOKEN|>"], {}),
 ]
 
 class GenerationExtension(jinja2.ext.Extension):
@@ -115,19 +124,26 @@ def main():
                 k = 0
                 while k < min(len(prefix), len(full)) and prefix[k] == full[k]:
                     k += 1
+                # Back up to a token boundary (after a newline or a closing '>').
+                while k > 0 and full[k - 1] not in "\n>":
+                    k -= 1
                 opened = prefix[k:]
                 text = full[k:]
-                if text.startswith("/think>"):
+                if text.startswith("</think>"):
                     # DeepSeek V3.2 non-thinking: the prompt ends with "</think>" already.
-                    text = text[len("/think>"):]
+                    text = text[len("</think>"):]
                     opened = "</think>"
-            cut = min([text.find(s) for s in stops if s in text] or [len(text)])
+            cut = min([text.find(s, 1) for s in stops if text.find(s, 1) >= 0] or [len(text)])
             text = text[:cut]
+            if text.endswith("<|message_sep|>\n\n"):  # GigaChat closes every message so
+                text = text[:-len("<|message_sep|>\n\n")]
             expected_calls = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]}
                               for c in assistant.get("tool_calls", [])]
             expected = {"content": assistant.get("content", ""), "reasoning": "", "tool_calls": expected_calls}
             if expected["content"] and expected["content"] not in text:
                 expected["content"] = ""  # the template drops text next to tool calls
+            if fname.startswith("GigaChat3"):
+                expected["tool_calls"] = expected_calls[:1]  # the template renders one call per message
             if fname.startswith("openai-gpt-oss"):
                 # gpt-oss renders one call per message and a tool-calling turn's text in the analysis channel.
                 if assistant.get("content") and expected_calls:
@@ -136,6 +152,7 @@ def main():
                     expected["tool_calls"] = expected_calls[:1]
             out.append({"template": fname, "parsers": parsers, "case": case_id, "text": text,
                         "prompt_tail": prefix[-80:], "prompt_opens": opened,
+                        "starts_in_reasoning": not opened and prefix.rstrip().endswith(("<think>", "<think:opensource>")),
                         "expected": expected})
     json.dump({"tools": TOOLS, "cases": out, "problems": problems},
               open(os.path.join(HERE, "template_cases.json"), "w", encoding="utf-8"), ensure_ascii=False, indent=1)
