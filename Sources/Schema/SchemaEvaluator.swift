@@ -191,7 +191,7 @@ final class SchemaEvaluator {
                 valid = false
             }
         }
-        if let condition = o["if"] {
+        if let condition = o["if"], !validator.legacyDraft {
             if let r = probe(condition, instance, base: base, draft: draft, keyword: "if") {
                 parts.merge(r)
                 if let t = o["then"] {
@@ -350,8 +350,13 @@ final class SchemaEvaluator {
                 valid = false
             }
         }
-        if let b = o["maximum"] { cmp("maximum", b, { $0 <= 0 }, "at most") }
-        if let b = o["minimum"] { cmp("minimum", b, { $0 >= 0 }, "at least") }
+        // Draft 4 wrote exclusive bounds as a boolean beside maximum/minimum.
+        if let b = o["maximum"] {
+            if o["exclusiveMaximum"]?.boolValue == true { cmp("maximum", b, { $0 < 0 }, "less than") } else { cmp("maximum", b, { $0 <= 0 }, "at most") }
+        }
+        if let b = o["minimum"] {
+            if o["exclusiveMinimum"]?.boolValue == true { cmp("minimum", b, { $0 > 0 }, "greater than") } else { cmp("minimum", b, { $0 >= 0 }, "at least") }
+        }
         if let b = o["exclusiveMaximum"] { cmp("exclusiveMaximum", b, { $0 < 0 }, "less than") }
         if let b = o["exclusiveMinimum"] { cmp("exclusiveMinimum", b, { $0 > 0 }, "greater than") }
         if let m = o["multipleOf"], let md = m.doubleValue, md > 0 {

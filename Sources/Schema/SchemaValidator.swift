@@ -65,6 +65,9 @@ public struct SchemaValidator: @unchecked Sendable {
     let rootBase: String
     /// False when the root's metaschema declares a `$vocabulary` without the validation vocabulary.
     let validationVocabulary: Bool
+    /// The root declares draft-04 or draft-06 (validated as draft 7, except that
+    /// `if`/`then`/`else`, which those drafts do not have, are ignored).
+    let legacyDraft: Bool
 
     /// The base URI a schema without `$id` gets.
     public static let defaultBaseURI = "urn:toolshell:schema"
@@ -96,6 +99,8 @@ public struct SchemaValidator: @unchecked Sendable {
             validation = vocab.keys.contains { $0.hasSuffix("/vocab/validation") }
         }
         self.validationVocabulary = validation
+        let declared = schema["$schema"]?.stringValue ?? ""
+        self.legacyDraft = declared.contains("draft-04") || declared.contains("draft-06")
     }
 
     /// Every error the instance has (empty when valid).

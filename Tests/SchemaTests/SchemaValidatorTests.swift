@@ -108,3 +108,17 @@ import Testing
         #expect(!validator.isValid(try JSONValue.parse(##"{"name": "abc0", "next": {"kind": "zz"}}"##)))
     }
 }
+
+@Suite struct LegacyDraftTests {
+    @Test func draft4BooleanExclusiveBoundsAndNoIfThenElse() throws {
+        let v = try SchemaValidator(schema: try JSONValue.parse(##"{"$schema": "http://json-schema.org/draft-04/schema#", "maximum": 5, "exclusiveMaximum": true, "minimum": 1, "exclusiveMinimum": false}"##))
+        #expect(v.draft == .draft7)
+        #expect(v.isValid(4.5))
+        #expect(!v.isValid(5))
+        #expect(v.isValid(1))
+        let ifThen = ##"{"if": {"type": "string"}, "then": {"maxLength": 1}}"##
+        let legacy = try SchemaValidator(schema: try JSONValue.parse(##"{"$schema": "http://json-schema.org/draft-04/schema#", "allOf": ["## + ifThen + "]}"))
+        #expect(legacy.isValid("long"))
+        #expect(!(try SchemaValidator(schema: try JSONValue.parse(ifThen), draft: .draft7)).isValid("long"))
+    }
+}
