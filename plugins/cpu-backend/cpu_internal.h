@@ -90,6 +90,8 @@ _Static_assert(sizeof(block_q8_K) == 292, "q8_K size");
 
 /** Dot product of one weight row (cols elements) with one converted activation row. */
 typedef float (*ts_vec_dot_fn)(const void *w, const void *x, int64_t cols);
+/** Dot products of one weight row with four activation rows x_stride bytes apart → out[0..3]. */
+typedef void (*ts_vec_dot4_fn)(const void *w, const void *x, size_t x_stride, int64_t cols, float *out);
 /** Convert one f32 activation row to the format a dot function consumes. */
 typedef void (*ts_from_float_fn)(const float *x, void *dst, int64_t cols);
 typedef void (*ts_to_float_fn)(const void *src, float *dst, int64_t count);
@@ -101,6 +103,7 @@ typedef struct ts_type_traits {
     ts_to_float_fn to_float;
     uint32_t vec_dot_type;       /* the activation format (a ts_tensor_type) */
     ts_vec_dot_fn vec_dot;
+    ts_vec_dot4_fn vec_dot4;     /* one weight row against four activation rows, or NULL */
 } ts_type_traits;
 
 /** Traits of a weight type (NULL for types outside the table). Selected once per process. */

@@ -35,6 +35,7 @@ static void mm_rows(void *p, int ith, int nth) {
     (void)ith; (void)nth;
     mm_task *t = p;
     const ts_vec_dot_fn dot = t->tt->vec_dot;
+    const ts_vec_dot4_fn dot4 = t->tt->vec_dot4;
     for (;;) {
         const int64_t r0 = atomic_fetch_add(&t->next, 1) * t->chunk;
         if (r0 >= t->rows) break;
@@ -43,7 +44,15 @@ static void mm_rows(void *p, int ith, int nth) {
             const int64_t k1 = k0 + MM_TOKEN_TILE < t->n ? k0 + MM_TOKEN_TILE : t->n;
             for (int64_t r = r0; r < r1; r++) {
                 const uint8_t *wr = t->w + (size_t)r * t->row_stride;
-                for (int64_t k = k0; k < k1; k++)
+                int64_t k = k0;
+                if (dot4) {
+                    float out[4];
+                    for (; k + 4 <= k1; k += 4) {
+                        dot4(wr, t->xq + (size_t)k * t->xq_stride, t->xq_stride, t->cols, out);
+                        for (int j = 0; j < 4; j++) t->y[(k + j) * t->rows + r] = out[j];
+                    }
+                }
+                for (; k < k1; k++)
                     t->y[k * t->rows + r] = dot(wr, t->xq + (size_t)k * t->xq_stride, t->cols);
             }
         }

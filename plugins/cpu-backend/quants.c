@@ -390,6 +390,130 @@ static float dot_q6_K_avx2(const void *w, const void *x, int64_t n) {
     }
     return s;
 }
+
+/* ---- AVX2 four-activation variants: one weight row against four activation rows, so the
+ *      weight blocks are unpacked once per four tokens (batched prefill). ---------------- */
+
+static void dot4_q8_0_avx2(const void *w, const void *x, size_t xs, int64_t n, float *out) {
+    const block_q8_0 *a = w;
+    const block_q8_0 *b[4] = {x, (const void *)((const uint8_t *)x + xs), (const void *)((const uint8_t *)x + 2 * xs),
+                              (const void *)((const uint8_t *)x + 3 * xs)};
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / QK8_0; i++) {
+        const __m256i qa = _mm256_loadu_si256((const __m256i *)a[i].qs);
+        const __m256i ax = _mm256_sign_epi8(qa, qa);
+        const float da = ts_f16_to_f32(a[i].d);
+        for (int t = 0; t < 4; t++) {
+            const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)b[t][i].qs), qa);
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(da * ts_f16_to_f32(b[t][i].d)), _mm256_cvtepi32_ps(dot_u8_i8(ax, sy)), acc[t]);
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = hsum_ps(acc[t]);
+}
+static void dot4_q5_0_avx2(const void *w, const void *x, size_t xs, int64_t n, float *out) {
+    const block_q5_0 *a = w;
+    const block_q8_0 *b[4] = {x, (const void *)((const uint8_t *)x + xs), (const void *)((const uint8_t *)x + 2 * xs),
+                              (const void *)((const uint8_t *)x + 3 * xs)};
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / QK8_0; i++) {
+        const __m256i hi = _mm256_andnot_si256(bits_to_bytes(a[i].qh), _mm256_set1_epi8((char)0xF0));
+        const __m256i qa = _mm256_or_si256(nibbles(a[i].qs), hi);
+        const __m256i ax = _mm256_sign_epi8(qa, qa);
+        const float da = ts_f16_to_f32(a[i].d);
+        for (int t = 0; t < 4; t++) {
+            const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)b[t][i].qs), qa);
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(da * ts_f16_to_f32(b[t][i].d)), _mm256_cvtepi32_ps(dot_u8_i8(ax, sy)), acc[t]);
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = hsum_ps(acc[t]);
+}
+static void dot4_q4_0_avx2(const void *w, const void *x, size_t xs, int64_t n, float *out) {
+    const block_q4_0 *a = w;
+    const block_q8_0 *b[4] = {x, (const void *)((const uint8_t *)x + xs), (const void *)((const uint8_t *)x + 2 * xs),
+                              (const void *)((const uint8_t *)x + 3 * xs)};
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / QK8_0; i++) {
+        const __m256i qa = _mm256_sub_epi8(nibbles(a[i].qs), _mm256_set1_epi8(8));
+        const __m256i ax = _mm256_sign_epi8(qa, qa);
+        const float da = ts_f16_to_f32(a[i].d);
+        for (int t = 0; t < 4; t++) {
+            const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)b[t][i].qs), qa);
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(da * ts_f16_to_f32(b[t][i].d)), _mm256_cvtepi32_ps(dot_u8_i8(ax, sy)), acc[t]);
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = hsum_ps(acc[t]);
+}
+static void dot4_q4_K_avx2(const void *w, const void *x, size_t xs, int64_t n, float *out) {
+    const block_q4_K *a = w;
+    const block_q8_K *b[4] = {x, (const void *)((const uint8_t *)x + xs), (const void *)((const uint8_t *)x + 2 * xs),
+                              (const void *)((const uint8_t *)x + 3 * xs)};
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    float s[4] = {0, 0, 0, 0};
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], mn[8];
+        for (int j = 0; j < 8; j++) q4k_scale_min(j, a[i].scales, &sc[j], &mn[j]);
+        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        const uint8_t *q = a[i].qs;
+        for (int j = 0; j < 4; j++, q += 32) {
+            const __m256i q4 = _mm256_loadu_si256((const __m256i *)q);
+            const __m256i lo = _mm256_and_si256(q4, m4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q4, 4), m4);
+            const __m256i s0 = _mm256_set1_epi32(sc[2 * j]), s1 = _mm256_set1_epi32(sc[2 * j + 1]);
+            for (int t = 0; t < 4; t++) {
+                const int8_t *y = b[t][i].qs + 64 * j;
+                const __m256i p0 = dot_u8_i8(lo, _mm256_loadu_si256((const __m256i *)y));
+                const __m256i p1 = dot_u8_i8(hi, _mm256_loadu_si256((const __m256i *)(y + 32)));
+                acc[t] = _mm256_add_epi32(acc[t], _mm256_add_epi32(_mm256_mullo_epi32(p0, s0), _mm256_mullo_epi32(p1, s1)));
+            }
+        }
+        const float d = ts_f16_to_f32(a[i].d), dmin = ts_f16_to_f32(a[i].dmin);
+        for (int t = 0; t < 4; t++) {
+            int summ = 0;
+            for (int j = 0; j < 8; j++) summ += mn[j] * (b[t][i].bsums[2 * j] + b[t][i].bsums[2 * j + 1]);
+            s[t] += d * b[t][i].d * hsum_epi32(acc[t]) - dmin * b[t][i].d * summ;
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = s[t];
+}
+static void dot4_q6_K_avx2(const void *w, const void *x, size_t xs, int64_t n, float *out) {
+    const block_q6_K *a = w;
+    const block_q8_K *b[4] = {x, (const void *)((const uint8_t *)x + xs), (const void *)((const uint8_t *)x + 2 * xs),
+                              (const void *)((const uint8_t *)x + 3 * xs)};
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    float s[4] = {0, 0, 0, 0};
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        const uint8_t *ql = a[i].ql, *qh = a[i].qh; const int8_t *sc = a[i].scales;
+        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        for (int half = 0; half < 2; half++, ql += 64, qh += 32, sc += 8) {
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+            const __m256i qs[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4)),
+            };
+            for (int k = 0; k < 4; k++) {
+                const __m256i scale = _mm256_set_m128i(_mm_set1_epi32(sc[2 * k + 1]), _mm_set1_epi32(sc[2 * k]));
+                for (int t = 0; t < 4; t++) {
+                    const __m256i p = dot_u8_i8(qs[k], _mm256_loadu_si256((const __m256i *)(b[t][i].qs + 128 * half + 32 * k)));
+                    acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p, scale));
+                }
+            }
+        }
+        const float d = ts_f16_to_f32(a[i].d);
+        for (int t = 0; t < 4; t++) {
+            int offset = 0;
+            for (int g = 0; g < 16; g++) offset += a[i].scales[g] * b[t][i].bsums[g];
+            s[t] += d * b[t][i].d * (hsum_epi32(acc[t]) - 32 * offset);
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = s[t];
+}
+
 #endif
 
 /* ---- the table ------------------------------------------------------------- */
@@ -420,7 +544,8 @@ const char *ts_cpu_simd_name(void) {
 #endif
 }
 
-#define ROW(type, bs, bb, tf, vdt, dot) [type] = {1, bs, bb, tf, vdt, dot}
+#define ROW(type, bs, bb, tf, vdt, dot) [type] = {1, bs, bb, tf, vdt, dot, NULL}
+#define ROW4(type, bs, bb, tf, vdt, dot, dot4) [type] = {1, bs, bb, tf, vdt, dot, dot4}
 static const ts_type_traits portable_traits[31] = {
     ROW(TS_TYPE_F32, 1, 4, to_float_f32, TS_TYPE_F32, dot_f32_ref),
     ROW(TS_TYPE_F16, 1, 2, to_float_f16, TS_TYPE_F16, dot_f16_ref),
@@ -436,11 +561,11 @@ static const ts_type_traits avx2_traits[31] = {
     ROW(TS_TYPE_F32, 1, 4, to_float_f32, TS_TYPE_F32, dot_f32_avx2),
     ROW(TS_TYPE_F16, 1, 2, to_float_f16, TS_TYPE_F16, dot_f16_avx2),
     ROW(TS_TYPE_BF16, 1, 2, to_float_bf16, TS_TYPE_BF16, dot_bf16_avx2),
-    ROW(TS_TYPE_Q4_0, 32, 18, to_float_q4_0, TS_TYPE_Q8_0, dot_q4_0_avx2),
-    ROW(TS_TYPE_Q5_0, 32, 22, to_float_q5_0, TS_TYPE_Q8_0, dot_q5_0_avx2),
-    ROW(TS_TYPE_Q8_0, 32, 34, to_float_q8_0, TS_TYPE_Q8_0, dot_q8_0_avx2),
-    ROW(TS_TYPE_Q4_K, 256, 144, to_float_q4_K, TS_TYPE_Q8_K, dot_q4_K_avx2),
-    ROW(TS_TYPE_Q6_K, 256, 210, to_float_q6_K, TS_TYPE_Q8_K, dot_q6_K_avx2),
+    ROW4(TS_TYPE_Q4_0, 32, 18, to_float_q4_0, TS_TYPE_Q8_0, dot_q4_0_avx2, dot4_q4_0_avx2),
+    ROW4(TS_TYPE_Q5_0, 32, 22, to_float_q5_0, TS_TYPE_Q8_0, dot_q5_0_avx2, dot4_q5_0_avx2),
+    ROW4(TS_TYPE_Q8_0, 32, 34, to_float_q8_0, TS_TYPE_Q8_0, dot_q8_0_avx2, dot4_q8_0_avx2),
+    ROW4(TS_TYPE_Q4_K, 256, 144, to_float_q4_K, TS_TYPE_Q8_K, dot_q4_K_avx2, dot4_q4_K_avx2),
+    ROW4(TS_TYPE_Q6_K, 256, 210, to_float_q6_K, TS_TYPE_Q8_K, dot_q6_K_avx2, dot4_q6_K_avx2),
 };
 #endif
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include "cpu_internal.h"
 
-/* about 50-100 µs of polling before a worker goes to sleep */
-#define TS_SPIN_ROUNDS 20000
+/* about 0.1-0.5 ms of polling (pause ≈ 40-140 cycles) before a worker goes to sleep */
+#define TS_SPIN_ROUNDS 4000
 
 struct ts_pool {
     int nthreads;                 /* including the caller */
