@@ -211,6 +211,8 @@ struct Lexer {
     }
 
     private func isSpaceScalar(at i: Int) -> Bool {
+        let b = bytes[i]
+        if b < 0x80 { return b == 32 || (b >= 9 && b <= 13) || (b >= 0x1C && b <= 0x1F) }
         guard let s = scalar(at: i) else { return false }
         return isPythonSpace(s)
     }
@@ -224,6 +226,14 @@ struct Lexer {
 
     private static let operators: [String] = ["//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~",
                                               "<", ">", "=", ".", ",", ":", "|", "(", ")", "[", "]", "{", "}", ";"]
+    private static let operatorBytes: [(String, [UInt8])] = operators.map { ($0, Array($0.utf8)) }
+
+    private func matchOperator(at i: Int) -> String? {
+        for (op, b) in Lexer.operatorBytes where bytes[i] == b[0] {
+            if b.count == 1 || (i + 1 < bytes.count && bytes[i + 1] == b[1]) { return op }
+        }
+        return nil
+    }
 
     private mutating func lexExpression(from start: Int, block: Bool, tagStart: Int) throws(TemplateError) -> Int {
         var p = start
@@ -272,7 +282,7 @@ struct Lexer {
                 while e < n, isNameContinue(at: e) { e = nextScalarEnd(e) }
                 tokens.append(Token(kind: .name(text(p..<e)), offset: p))
                 p = e
-            } else if let op = Lexer.operators.first(where: { startsWith($0, at: p) }) {
+            } else if let op = matchOperator(at: p) {
                 switch op {
                 case "(": brackets.append(UInt8(ascii: ")"))
                 case "[": brackets.append(UInt8(ascii: "]"))
@@ -297,6 +307,7 @@ struct Lexer {
 
     private func startsWith(_ s: String, at i: Int) -> Bool {
         var k = i
+        guard i < bytes.count, s.utf8.first == bytes[i] else { return false }
         for b in s.utf8 {
             guard k < bytes.count, bytes[k] == b else { return false }
             k += 1

@@ -13,6 +13,7 @@ enum BenchCommand: Subcommand {
         "prefill": BenchEngineCommand.prefill,
         "tokenize": BenchTokenizeCommand.run,
         "parse": BenchParseCommand.run,
+        "templates": BenchTemplatesCommand.run,
     ]
 
     static func run(_ arguments: [String]) -> Int32 {
