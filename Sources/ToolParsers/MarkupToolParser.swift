@@ -17,8 +17,8 @@ enum BodyStatus {
 final class MarkupToolParser: ToolParser {
     var engine: MarkupEngine
 
-    init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions) {
-        engine = MarkupEngine(format: format, catalog: catalog, options: options)
+    init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions, tables: MarkupTables? = nil) {
+        engine = MarkupEngine(format: format, catalog: catalog, options: options, tables: tables)
     }
 
     func feed(_ delta: String) -> [ToolParserEvent] { engine.feed(delta) }
@@ -72,31 +72,22 @@ struct MarkupEngine {
     let taggedSets: TaggedMarkerSets?
     let nameArgsSet: MarkerSet?
 
-    init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions) {
+    init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions, tables: MarkupTables? = nil) {
         self.format = format
         self.catalog = catalog
         self.options = options
-        let reasoning = options.separateReasoning ? format.reasoning : nil
-        let triggerMarkers = format.triggers.map(\.marker)
-        triggerCount = triggerMarkers.count
-        // Index layout: triggers first, then the reasoning marker(s).
-        textSet = MarkerSet(triggerMarkers + [reasoning?.start ?? ""] + format.droppedMarkers)
-        reasoningSet = MarkerSet(triggerMarkers + (reasoning.map { [$0.end, $0.start] } ?? []))
-        sectionSet = MarkerSet([format.callStart ?? "", format.sectionEnd ?? ""])
-        afterBodySet = MarkerSet([format.callEnd ?? ""] + triggerMarkers)
-        anchoredBytes = format.anchoredStarts.compactMap { $0.utf8.first }
-        chainBytes = Array(format.chainSeparators.utf8)
+        let t = tables.flatMap { options.separateReasoning ? $0 : nil } ?? MarkupTables(format: format, separateReasoning: options.separateReasoning)
+        textSet = t.textSet
+        reasoningSet = t.reasoningSet
+        sectionSet = t.sectionSet
+        afterBodySet = t.afterBodySet
+        triggerCount = t.triggerCount
+        anchoredBytes = t.anchoredBytes
+        chainBytes = t.chainBytes
+        taggedSets = t.taggedSets
+        nameArgsSet = t.nameArgsSet
         anchorOpen = !format.anchoredStarts.isEmpty
-        if case .tagged(let style) = format.body {
-            taggedSets = TaggedMarkerSets(style: style, callEnd: format.callEnd ?? "")
-        } else {
-            taggedSets = nil
-        }
-        if case .json(let style) = format.body, let n = style.nameThenArguments {
-            nameArgsSet = MarkerSet(n.nameEnd + [n.idMarker ?? "", n.dropThrough ?? ""])
-        } else {
-            nameArgsSet = nil
-        }
+        let reasoning = options.separateReasoning ? format.reasoning : nil
         if let reasoning, options.startsInReasoning ?? reasoning.startsInside { mode = .reasoning }
     }
 
@@ -367,6 +358,42 @@ struct MarkupEngine {
         mode = .text
         holdWhitespace = true
         whitespace.removeAll()
+    }
+}
+
+/// The marker sets of a format, built once and shared by all its parsers (with reasoning separated).
+final class MarkupTables: Sendable {
+    let textSet: MarkerSet
+    let reasoningSet: MarkerSet
+    let sectionSet: MarkerSet
+    let afterBodySet: MarkerSet
+    let triggerCount: Int
+    let anchoredBytes: [UInt8]
+    let chainBytes: [UInt8]
+    let taggedSets: TaggedMarkerSets?
+    let nameArgsSet: MarkerSet?
+
+    init(format: MarkupFormat, separateReasoning: Bool = true) {
+        let reasoning = separateReasoning ? format.reasoning : nil
+        let triggerMarkers = format.triggers.map(\.marker)
+        triggerCount = triggerMarkers.count
+        // Index layout: triggers first, then the reasoning marker(s), then dropped markers.
+        textSet = MarkerSet(triggerMarkers + [reasoning?.start ?? ""] + format.droppedMarkers)
+        reasoningSet = MarkerSet(triggerMarkers + (reasoning.map { [$0.end, $0.start] } ?? []))
+        sectionSet = MarkerSet([format.callStart ?? "", format.sectionEnd ?? ""])
+        afterBodySet = MarkerSet([format.callEnd ?? ""] + triggerMarkers)
+        anchoredBytes = format.anchoredStarts.compactMap { $0.utf8.first }
+        chainBytes = Array(format.chainSeparators.utf8)
+        if case .tagged(let style) = format.body {
+            taggedSets = TaggedMarkerSets(style: style, callEnd: format.callEnd ?? "")
+        } else {
+            taggedSets = nil
+        }
+        if case .json(let style) = format.body, let n = style.nameThenArguments {
+            nameArgsSet = MarkerSet(n.nameEnd + [n.idMarker ?? "", n.dropThrough ?? ""])
+        } else {
+            nameArgsSet = nil
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 import Schema
 
 /// Marker sets a tagged body scans with, built once per parser.
-struct TaggedMarkerSets {
+struct TaggedMarkerSets: Sendable {
     /// nameEnd… then parameterStart, callEnd.
     let name: MarkerSet
     let nameEndCount: Int

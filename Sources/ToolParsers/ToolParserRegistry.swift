@@ -35,10 +35,12 @@ public struct ToolParserFormat: Sendable {
 
     public var name: String
     public var summary: String
-    public var engine: Engine
+    public let engine: Engine
     public var structural: StructuralTagTemplate?
     /// Markers listed by `toolshell parsers` (taken from the format table when empty).
     public var listedMarkers: [String]
+    /// Marker tables built once for `.markup` engines.
+    let tables: MarkupTables?
 
     public init(name: String, summary: String, engine: Engine, structural: StructuralTagTemplate?, markers: [String] = []) {
         self.name = name
@@ -46,6 +48,7 @@ public struct ToolParserFormat: Sendable {
         self.engine = engine
         self.structural = structural
         self.listedMarkers = markers
+        if case .markup(let format) = engine { tables = MarkupTables(format: format) } else { tables = nil }
     }
 
     /// The markers this format reads.
@@ -58,7 +61,7 @@ public struct ToolParserFormat: Sendable {
     /// A parser for one output stream.
     public func makeParser(tools: ToolCatalog, options: ToolParserOptions = ToolParserOptions()) throws(ToolParserError) -> any ToolParser {
         switch engine {
-        case .markup(let format): return MarkupToolParser(format: format, catalog: tools, options: options)
+        case .markup(let format): return MarkupToolParser(format: format, catalog: tools, options: options, tables: tables)
         case .harmony: return HarmonyToolParser(catalog: tools, options: options)
         case .custom(let make): return try make(tools, options)
         }

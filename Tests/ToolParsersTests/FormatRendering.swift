@@ -100,7 +100,9 @@ enum FormatRendering {
             return each({ "<function_call> \(obj($0, $1))" }, "\n")
         case "internlm":
             return each { "<|action_start|><|plugin|>\n\(obj($0, $1, key: "parameters"))<|action_end|>" }
-        case "jamba":
+        case "olmo3":
+            return "<function_calls>" + each({ n, a in "\(n)(" + pairs(a).map { "\($0.0)=\(python($0.1))" }.joined(separator: ", ") + ")" }, "\n") + "</function_calls>"
+        case "jamba", "hunyuan_a13b":
             return "<tool_calls>[" + each({ obj($0, $1) }, ", ") + "]</tool_calls>"
         case "phi4_mini_json":
             return "functools[" + each({ obj($0, $1) }, ", ") + "]"

@@ -15,5 +15,6 @@ public enum BuiltInFormats {
         granite, granite20bFC,
         internlm, jamba, phi4MiniJSON,
         poolsideV1, step3p5, hyV3, gigachat3, apertus, minicpm5, kimiK3, cohereCommand3, cohereCommand4,
+        olmo3, hunyuanA13B,
     ]
 }
