@@ -1,2 +1,0 @@
-/// The Grammar module; see DESIGN.md for what it owns.
-public enum GrammarModule {}
