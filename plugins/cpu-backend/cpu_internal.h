@@ -117,6 +117,21 @@ const char *ts_cpu_simd_name(void);
 /** Force the portable path (tests compare paths); returns the previous setting. */
 int ts_cpu_force_portable(int on);
 
+/* ---- AVX-512 VNNI matrix products (gemm_avx512.c) ------------------------------ */
+
+/** Whether the AVX-512 VNNI product handles weights of `type` on this CPU (and the path is not forced off). */
+int ts_cpu_use_avx512(uint32_t type);
+/** Bytes of one activation row in the AVX-512 layout for `vec_dot_type` (Q8_0 or Q8_K); 0 when not compiled in. */
+size_t ts_avx512_act_bytes(uint32_t vec_dot_type, int64_t cols);
+/** Quantizes one f32 activation row into the AVX-512 layout (same values as ts_cpu_from_float). */
+void ts_avx512_act(uint32_t vec_dot_type, const float *x, void *dst, int64_t cols);
+/** Whether the kernels exist for `type` in this build. */
+int ts_avx512_supports(uint32_t type);
+int ts_avx512_compiled(void);
+/** y[t * ldy + r] for rows r0..r1 and all n activation rows (xs bytes apart). */
+void ts_avx512_gemm(uint32_t type, const void *w, size_t row_stride, int64_t r0, int64_t r1, int64_t cols,
+                    const void *xa, size_t xs, int64_t n, float *y, int64_t ldy);
+
 /* ---- thread pool ------------------------------------------------------------ */
 
 typedef struct ts_pool ts_pool;

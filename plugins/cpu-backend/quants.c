@@ -535,8 +535,24 @@ static int cpu_has_avx2(void) {
 #endif
 }
 
+static int cpu_has_avx512vnni(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = ts_avx512_compiled() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                 __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("f16c");
+    }
+    return cached;
+}
+
+int ts_cpu_use_avx512(uint32_t type) {
+    return !force_portable && cpu_has_avx512vnni() && ts_avx512_supports(type);
+}
+
 const char *ts_cpu_simd_name(void) {
     if (force_portable || !cpu_has_avx2()) return "portable";
+    if (cpu_has_avx512vnni()) return "avx512vnni";
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
     return "avx2+avx512vnni";
 #else

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <cblas.h>
 #include "../cpu-backend/quants.c"
+#include "../cpu-backend/gemm_avx512.c"
 #include "../cpu-backend/threadpool.c"
 #include "../cpu-backend/ops.c"
 #include "../cpu-backend/matmul.c"
