@@ -117,6 +117,29 @@ import Testing
         #expect(deq[0] == 3.5 && deq[15] == 3.5 && deq[16] == 0 && deq[31] == 0)
     }
 
+    /// Rows with an odd number of 32-blocks (the AVX-512 path multiplies two blocks at a time and
+    /// must handle a lone last block), for Q4_0, Q5_0 and Q8_0, single tokens and batches past a tile.
+    @Test func oddBlockCountsInQ8_0FamilyRows() throws {
+        let backend = try Backend("cpu", threads: 2)
+        defer { backend.destroy() }
+        let rows = 9, cols = 96
+        var s: UInt32 = 5
+        func byte() -> UInt8 { s = s &* 1664525 &+ 1013904223; return UInt8(truncatingIfNeeded: s >> 13) }
+        let scale = Float16(0.03).bitPattern
+        let d = [UInt8(scale & 0xFF), UInt8(scale >> 8)]
+        var q4: [UInt8] = [], q5: [UInt8] = [], q8: [UInt8] = []
+        for _ in 0..<(rows * cols / 32) {
+            q4 += d + (0..<16).map { _ in byte() }
+            q5 += d + (0..<20).map { _ in byte() }
+            q8 += d + (0..<32).map { _ in byte() }
+        }
+        for n in [1, 5, 17] {
+            q4.withUnsafeBytes { Self.check(backend, type: 2, data: $0.baseAddress!, rowStride: cols / 32 * 18, rows: rows, cols: cols, n: n, label: "Q4_0 odd n=\(n)") }
+            q5.withUnsafeBytes { Self.check(backend, type: 6, data: $0.baseAddress!, rowStride: cols / 32 * 22, rows: rows, cols: cols, n: n, label: "Q5_0 odd n=\(n)") }
+            q8.withUnsafeBytes { Self.check(backend, type: 8, data: $0.baseAddress!, rowStride: cols / 32 * 34, rows: rows, cols: cols, n: n, label: "Q8_0 odd n=\(n)") }
+        }
+    }
+
     @Test func openBLASMatchesTheCPUBackendOnBatches() throws {
         let file = try GGUFFile(path: try ModelTestSupport.modelPath("gemma"))
         let cpu = try Backend("cpu", threads: 2), blas = try Backend("openblas", threads: 2)
