@@ -1,0 +1,204 @@
+import Testing
+@testable import Grammar
+
+/// The matcher against simpler references: full matches against a brute-force recognizer over
+/// the IR; token masks against byte-by-byte prefix checks.
+struct MatcherTests {
+    /// Brute force: every end position of `e` from `i` in `s` (grammars without recursion).
+    static func ends(_ e: GrammarExpr, _ g: Grammar, _ s: [UInt8], _ i: Int) -> Set<Int> {
+        switch e {
+        case .empty: return [i]
+        case .bytes(let b): return i + b.count <= s.count && Array(s[i..<i + b.count]) == b ? [i + b.count] : []
+        case .byteSet(let set): return i < s.count && set.contains(s[i]) ? [i + 1] : []
+        case .specialToken(let t): return ends(.literal(t), g, s, i)
+        case .sequence(let xs):
+            var cur: Set<Int> = [i]
+            for x in xs { cur = Set(cur.flatMap { ends(x, g, s, $0) }) }
+            return cur
+        case .choice(let xs): return Set(xs.flatMap { ends($0, g, s, i) })
+        case .rule(let r): return ends(g.rules[r].body, g, s, i)
+        case .repeat(let x, let lo, let hi):
+            var result: Set<Int> = lo == 0 ? [i] : []
+            var cur: Set<Int> = [i]
+            var k = 0
+            while k < (hi ?? (s.count + lo + 1)) {
+                k += 1
+                cur = Set(cur.flatMap { ends(x, g, s, $0) })
+                if cur.isEmpty { break }
+                if k >= lo { result.formUnion(cur) }
+            }
+            return result
+        }
+    }
+
+    static func referenceMatches(_ g: Grammar, _ s: [UInt8]) -> Bool {
+        ends(g.rules[g.root].body, g, s, 0).contains(s.count)
+    }
+
+    /// A random grammar over bytes a, b, c; rule i refers only to rules after it.
+    static func randomGrammar(_ rng: inout SplitMix, rules: Int = 3, bigRepeats: Bool) -> Grammar {
+        func expr(_ rule: Int, _ depth: Int) -> GrammarExpr {
+            let k = depth > 2 ? rng.below(3) : rng.below(8)
+            switch k {
+            case 0: return .bytes((0..<(1 + rng.below(2))).map { _ in UInt8(0x61 + rng.below(3)) })
+            case 1:
+                var set = ByteSet()
+                for b in 0..<3 where rng.below(2) == 0 { set.insert(UInt8(0x61 + b)) }
+                if set.isEmpty { set.insert(0x61) }
+                return .byteSet(set)
+            case 2: return rule + 1 < rules ? .rule(rule + 1 + rng.below(rules - rule - 1)) : .bytes([0x62])
+            case 3, 4: return .sequence((0..<(2 + rng.below(2))).map { _ in expr(rule, depth + 1) })
+            case 5: return .choice((0..<(2 + rng.below(2))).map { _ in expr(rule, depth + 1) })
+            case 6:
+                let lo = rng.below(3)
+                let hi: Int? = rng.below(3) == 0 ? nil : lo + rng.below(3)
+                return .repeat(expr(rule, depth + 1), min: lo, max: hi)
+            default:
+                if bigRepeats {
+                    let lo = rng.below(7)
+                    return .repeat(expr(rule, depth + 1), min: lo, max: rng.below(2) == 0 ? nil : lo + 5 + rng.below(6))
+                }
+                return .empty
+            }
+        }
+        let rs = (0..<rules).map { GrammarRule(name: "r\($0)", body: expr($0, 0)) }
+        return Grammar(rules: rs, root: 0)
+    }
+
+    @Test func recognizerAgreesWithBruteForce() throws {
+        var rng = SplitMix(seed: 1)
+        var accepted = 0
+        for _ in 0..<300 {
+            let g = Self.randomGrammar(&rng, bigRepeats: true)
+            guard let r = try? GrammarRecognizer(g) else { continue }
+            for _ in 0..<40 {
+                let s = (0..<rng.below(9)).map { _ in UInt8(0x61 + rng.below(3)) }
+                let expected = Self.referenceMatches(g, s)
+                #expect(r.matches(s) == expected, "grammar \(g.rules) on \(String(decoding: s, as: UTF8.self))")
+                if expected {
+                    accepted += 1
+                    for n in 0...s.count { #expect(r.isPrefix(Array(s[..<n]))) }
+                }
+            }
+        }
+        #expect(accepted > 500)  // the generator produces matching strings, so the test has teeth
+    }
+
+    /// All strings over a, b, c of length 1...3 plus a special token and an end token.
+    static func tinyVocabulary() -> TokenVocabulary {
+        var tokens: [[UInt8]] = []
+        for n in 1...3 {
+            var cur: [[UInt8]] = [[]]
+            for _ in 0..<n { cur = cur.flatMap { p in (0..<3).map { p + [UInt8(0x61 + $0)] } } }
+            tokens += cur
+        }
+        tokens.append(Array("<s>".utf8))
+        tokens.append(Array("</e>".utf8))
+        return TokenVocabulary(tokens: tokens, special: [Int32(tokens.count - 2), Int32(tokens.count - 1)],
+                               endOfGeneration: [Int32(tokens.count - 1)])
+    }
+
+    @Test(arguments: [(1, 24), (2, 24), (3, 2), (2, 1)])
+    func masksAgreeWithBytePrefixes(_ depth: Int, _ horizon: Int) throws {
+        let vocab = Self.tinyVocabulary()
+        let eog = Int32(vocab.count - 1)
+        var rng = SplitMix(seed: UInt64(depth * 100 + horizon))
+        var checkedSteps = 0
+        for _ in 0..<150 {
+            let g = Self.randomGrammar(&rng, rules: 4, bigRepeats: true)
+            guard let reference = try? GrammarRecognizer(g),
+                  let compiled = try? CompiledGrammar(g, vocabulary: vocab, options: MatcherOptions(contextDepth: depth, counterHorizon: horizon))
+            else { continue }
+            let m = GrammarMatcher(compiled)
+            var prefix: [UInt8] = []
+            for _ in 0..<10 {
+                let allowed = Set(m.allowedTokens())
+                var expected = Set<Int32>()
+                for t in 0..<(vocab.count - 2) where reference.isPrefix(prefix + vocab.tokenBytes[t]) { expected.insert(Int32(t)) }
+                if reference.matches(prefix) { expected.insert(eog) }
+                #expect(allowed == expected, "grammar \(g.rules) after \(String(decoding: prefix, as: UTF8.self))")
+                #expect(m.isAccepting == reference.matches(prefix))
+                checkedSteps += 1
+                guard !allowed.isEmpty else { break }
+                let pick = Array(allowed).sorted()[rng.below(allowed.count)]
+                #expect(m.accept(token: pick))
+                if pick == eog { #expect(m.isTerminated); break }
+                prefix += vocab.tokenBytes[Int(pick)]
+            }
+        }
+        #expect(checkedSteps > 300)
+    }
+
+    @Test func rejectsDisallowedTokensAndRollsBack() throws {
+        let vocab = Self.tinyVocabulary()
+        let g = try GBNF.parse("root ::= \"ab\" [bc]{2,40} \"a\"")
+        let m = GrammarMatcher(try CompiledGrammar(g, vocabulary: vocab))
+        func id(_ s: String) -> Int32 { Int32(vocab.tokenBytes.firstIndex(of: Array(s.utf8))!) }
+        let start = m.allowedTokens()
+        #expect(start.contains(id("abb")) && start.contains(id("ab")) && start.contains(id("a")))
+        #expect(!start.contains(id("b")) && !start.contains(id("aba")))
+        #expect(!m.accept(token: id("c")))
+        #expect(m.accept(token: id("abc")))
+        #expect(m.accept(token: id("bcb")))
+        #expect(!m.isAccepting)
+        #expect(m.accept(token: id("a")))
+        #expect(m.isAccepting && m.isTerminated)
+        #expect(m.allowedTokens() == [Int32(vocab.count - 1)])
+        m.rollback(2)
+        #expect(m.acceptedCount == 1)
+        #expect(!m.accept(token: id("a")))  // only one of [bc] read so far
+        m.rollback(5)
+        #expect(m.allowedTokens() == start)
+    }
+
+    @Test func forcedBytesFollowTheOnlyPath() throws {
+        let vocab = Self.tinyVocabulary()
+        let g = try GBNF.parse("root ::= \"abc\" (\"a\" | \"b\") \"cc\" | \"abca\" \"b\"")
+        let m = GrammarMatcher(try CompiledGrammar(g, vocabulary: vocab))
+        #expect(m.forcedBytes() == Array("abc".utf8))
+        #expect(m.accept(bytes: Array("abca".utf8)))
+        #expect(m.forcedBytes() == [])  // "cc" or "b" may follow
+        #expect(m.accept(bytes: Array("c".utf8)))
+        #expect(m.forcedBytes() == Array("c".utf8))
+        #expect(m.accept(bytes: Array("c".utf8)))
+        #expect(m.forcedBytes() == [] && m.isAccepting)
+    }
+
+    @Test func specialTokensOnlyWhereTheGrammarHasThem() throws {
+        let vocab = Self.tinyVocabulary()
+        let special = Int32(vocab.count - 2), eog = Int32(vocab.count - 1)
+        let g = Grammar(rules: [GrammarRule(name: "root", body: .sequence([.specialToken("<s>"), .literal("ab")]))], root: 0)
+        let m = GrammarMatcher(try CompiledGrammar(g, vocabulary: vocab))
+        #expect(m.allowedTokens() == [special])
+        #expect(m.accept(token: special))
+        #expect(!m.allowedTokens().contains(special) && !m.allowedTokens().contains(eog))
+        #expect(m.accept(token: Int32(vocab.tokenBytes.firstIndex(of: Array("ab".utf8))!)))
+        #expect(m.allowedTokens() == [eog])
+        // A special token the vocabulary lacks is spelled out as text.
+        let spelled = Grammar(rules: [GrammarRule(name: "root", body: .specialToken("ab"))], root: 0)
+        let m2 = GrammarMatcher(try CompiledGrammar(spelled, vocabulary: vocab))
+        #expect(m2.accept(bytes: Array("ab".utf8)) && m2.isAccepting)
+        // Content never admits the special token, even where its text would fit.
+        let text = try GBNF.parse("root ::= [<s>a-c]*")
+        let m3 = GrammarMatcher(try CompiledGrammar(text, vocabulary: vocab))
+        #expect(!m3.allowedTokens().contains(special))
+        #expect(m3.allowedTokens().contains(eog))
+    }
+
+    @Test func largeCountedRepeatsStayOneState() throws {
+        let g = try GBNF.parse("root ::= \"\\\"\" [a-z]{0,5000} \"\\\"\"")
+        let a = try PushdownAutomaton(g)
+        #expect(a.stateCount < 20)
+        let r = try GrammarRecognizer(g)
+        #expect(r.matches(Array(("\"" + String(repeating: "k", count: 5000) + "\"").utf8)))
+        #expect(!r.matches(Array(("\"" + String(repeating: "k", count: 5001) + "\"").utf8)))
+    }
+
+    @Test func ambiguityIsBoundedByATypedError() throws {
+        // Exponentially ambiguous: (a|a)* nested; the closure budget, not a hang, ends it.
+        let g = try GBNF.parse("root ::= x*\nx ::= y y | y\ny ::= \"a\" | \"a\" \"a\"?")
+        let r = try GrammarRecognizer(g)
+        _ = r.matches(Array(repeating: 0x61, count: 2000))
+        #expect(r.error == nil || r.error == .ambiguityBudget(limit: AutomatonRunner.configLimit))
+    }
+}
