@@ -199,6 +199,58 @@ struct AutomatonRunner {
         return flags
     }
 
+    // MARK: interned configuration sets
+
+    /// Interned sets of configurations (sorted), their transitions by byte (memoized), so a
+    /// trie walk costs one table lookup per node once the sets it meets are known.
+    private(set) var setConfigs: [[Config]] = []
+    private var setIndex: [[Config]: Int32] = [:]
+    /// `setTransitions[id * 256 + byte]`: `next << 3 | alive << 2 | flags`, or -1 when not yet
+    /// computed (alive: the next set has configurations).
+    private var setTransitions: [Int32] = []
+    private var stepScratch: [Config] = []
+    /// Interned sets kept before the memo is dropped (at the next `trimSets`).
+    static let setLimit = 60_000
+
+    /// The id of the set holding exactly `configs` (any order).
+    mutating func intern(_ configs: [Config]) -> Int32 {
+        var sorted = configs
+        sorted.sort { ($0.state, $0.counter, $0.stack) < ($1.state, $1.counter, $1.stack) }
+        if let id = setIndex[sorted] { return id }
+        let id = Int32(setConfigs.count)
+        setConfigs.append(sorted)
+        setIndex[sorted] = id
+        setTransitions.append(contentsOf: repeatElement(-1, count: 256))
+        return id
+    }
+
+    /// Reads byte `b` from set `id`: the next set, whether it has configurations, and the flags.
+    @inline(__always)
+    mutating func stepSet(_ id: Int32, _ b: UInt8) -> (Int32, Bool, UInt8) {
+        let slot = Int(id) &* 256 &+ Int(b)
+        let v = setTransitions[slot]
+        if v >= 0 { return (v >> 3, v & 4 != 0, UInt8(v & 3)) }
+        var out = stepScratch
+        stepScratch = []
+        out.removeAll(keepingCapacity: true)
+        let src = setConfigs[Int(id)]
+        let flags = step(src, 0..<src.count, byte: b, into: &out)
+        let next = intern(out)
+        let alive = !out.isEmpty
+        stepScratch = out
+        setTransitions[slot] = next << 3 | (alive ? 4 : 0) | Int32(flags)
+        return (next, alive, flags)
+    }
+
+    /// Drops the interned sets when there are too many (call between walks only).
+    mutating func trimSets() {
+        if setConfigs.count > Self.setLimit {
+            setConfigs.removeAll()
+            setIndex.removeAll()
+            setTransitions.removeAll()
+        }
+    }
+
     /// The bytes any configuration of `src[range]` can read next; `special` tells whether a
     /// special token could come next.
     func nextBytes(_ src: [Config], _ range: Range<Int>) -> (ByteSet, special: Bool) {

@@ -55,6 +55,8 @@ public final class CompiledGrammar: @unchecked Sendable {
     private var walker = TrieWalker()
     /// Cache entries computed so far.
     public var cachedEntries: Int { cache.count }
+    /// Configuration sets the cache walks have met so far.
+    public var internedSets: Int { runner.setConfigs.count }
 
     /// Compiles `grammar` for `vocabulary`. Special tokens the vocabulary lacks are matched as text.
     public init(_ grammar: Grammar, vocabulary: TokenVocabulary, options: MatcherOptions = MatcherOptions()) throws(GrammarCompileError) {
@@ -108,70 +110,96 @@ public final class CompiledGrammar: @unchecked Sendable {
     }
 
     private func computeEntry(_ key: MaskKey) -> MaskEntry {
-        var node = key.atBottom ? StackArena.bottom : StackArena.context
-        for f in key.frames.dropFirst().reversed() {
-            node = runner.arena.push(Int32(truncatingIfNeeded: f >> 32), Int32(truncatingIfNeeded: f), node)
-        }
-        let top = Config(state: Int32(truncatingIfNeeded: key.frames[0] >> 32), counter: Int32(truncatingIfNeeded: key.frames[0]), stack: node)
+        let maxDepth = key.abstracted ? options.counterHorizon : Int.max
         let e = MaskEntry()
-        var accepted: [Int32] = []
-        walker.walk(vocabulary, runner: &runner, from: 0, start: [top],
-                    horizon: key.abstracted ? options.counterHorizon : Int.max,
-                    onToken: { accepted.append($0) }, onEscape: { e.escapes.append($0) }, onDeep: { e.deep.append($0) })
-        if accepted.count > 2048 {
-            var bits = [UInt32](repeating: 0, count: (vocabulary.count + 31) / 32)
-            for t in accepted { bits[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-            e.bits = bits
+        var added: [Int32] = []
+        func unpack(_ f: Int64) -> (Int32, Int32) { (Int32(truncatingIfNeeded: f >> 32), Int32(truncatingIfNeeded: f)) }
+        if key.frames.count == 1 {
+            // A full trie walk from the top state, the stack below unknown (or empty).
+            let (s, c) = unpack(key.frames[0])
+            let top = Config(state: s, counter: c, stack: key.atBottom ? StackArena.bottom : StackArena.context)
+            walker.walk(vocabulary, runner: &runner, from: 0, start: [top], maxDepth: maxDepth,
+                        onToken: { added.append($0) }, onEscape: { e.escapes.append($0) }, onDeep: { e.deep.append($0) })
         } else {
-            e.acceptedList = accepted
+            // The entry without the lowest frame, then its escapes continued into that frame.
+            let sub = Array(key.frames.dropLast())
+            let subAbstracted = sub.contains { f in let (s, c) = unpack(f); return canonical(state: s, counter: c).1 }
+            let base = entry(MaskKey(frames: sub, atBottom: false, abstracted: subAbstracted))
+            e.bits = base.bits
+            e.acceptedList = base.acceptedList
+            e.deep = base.deep
+            if !base.escapes.isEmpty {
+                let (s, c) = unpack(key.frames[key.frames.count - 1])
+                var cont: [Config] = []
+                let flags = runner.addClosure(Config(state: s, counter: c, stack: key.atBottom ? StackArena.bottom : StackArena.context),
+                                              to: &cont, from: 0)
+                for n in base.escapes {
+                    if flags & AutomatonRunner.flagEscaped != 0 { e.escapes.append(n) }
+                    if !cont.isEmpty {
+                        walker.walk(vocabulary, runner: &runner, from: Int(n), start: cont, maxDepth: maxDepth,
+                                    onToken: { added.append($0) }, onEscape: { e.escapes.append($0) }, onDeep: { e.deep.append($0) })
+                    }
+                }
+            }
+        }
+        if e.bits == nil && e.acceptedList.count + added.count <= 2048 {
+            e.acceptedList += added
+        } else {
+            var bits = e.bits ?? [UInt32](repeating: 0, count: (vocabulary.count + 31) / 32)
+            for t in e.acceptedList { bits[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+            for t in added { bits[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+            e.bits = bits
+            e.acceptedList = []
         }
         return e
     }
 }
 
-/// Walks the token trie (pre-order, skipping dead subtrees) with configuration sets per depth.
+/// Walks the token trie (pre-order, skipping dead subtrees) with one interned configuration
+/// set per depth.
 struct TrieWalker {
-    private var pool: [Config] = []
-    private var scratch: [Config] = []
-    private var levelStart: [Int] = []
+    private var levelSet = [Int32](repeating: 0, count: 1100)
 
     /// Walks the subtree of trie node `root` (not `root` itself) starting from the closed
     /// configurations `start` at `root`'s depth. Calls `onToken` for each token that can be
     /// read, `onEscape` for nodes after which the stack below the start was reached (their
-    /// subtrees not followed that way), `onDeep` for nodes past `horizon` bytes (not followed).
+    /// subtrees not followed that way), `onDeep` for nodes deeper than `maxDepth` (not followed).
     mutating func walk(_ v: TokenVocabulary, runner: inout AutomatonRunner, from root: Int, start: [Config],
-                       horizon: Int, onToken: (Int32) -> Void, onEscape: (Int32) -> Void, onDeep: (Int32) -> Void) {
-        let base = Int(v.nodeDepth[root])
-        if levelStart.count < 1100 { levelStart = [Int](repeating: 0, count: 1100) }
-        pool.removeAll(keepingCapacity: true)
-        pool.append(contentsOf: start)
-        levelStart[base] = 0
-        levelStart[base + 1] = pool.count
+                       maxDepth: Int, onToken: (Int32) -> Void, onEscape: (Int32) -> Void, onDeep: (Int32) -> Void) {
+        runner.trimSets()
+        levelSet[Int(v.nodeDepth[root])] = runner.intern(start)
         var k = root + 1
         let end = Int(v.nodeEnd[root])
-        while k < end {
-            let d = Int(v.nodeDepth[k])
-            if d - base > horizon {
-                onDeep(Int32(k))
-                k = Int(v.nodeEnd[k])
-                continue
+        v.nodeByte.withUnsafeBufferPointer { bytes in
+        v.nodeDepth.withUnsafeBufferPointer { depth in
+        v.nodeEnd.withUnsafeBufferPointer { nodeEnd in
+        v.nodeTokenStart.withUnsafeBufferPointer { tokenStart in
+        v.nodeTokens.withUnsafeBufferPointer { tokens in
+            while k < end {
+                let d = Int(depth[k])
+                if d > maxDepth {
+                    onDeep(Int32(k))
+                    k = Int(nodeEnd[k])
+                    continue
+                }
+                let (next, alive, flags) = runner.stepSet(levelSet[d - 1], bytes[k])
+                let hasChildren = Int(nodeEnd[k]) > k + 1
+                if flags & AutomatonRunner.flagEscaped != 0 && hasChildren { onEscape(Int32(k)) }
+                if alive || flags != 0 {
+                    let ts = Int(tokenStart[k]), te = Int(tokenStart[k + 1])
+                    for i in ts..<te { onToken(tokens[i]) }
+                }
+                if !alive || !hasChildren || d + 1 >= levelSet.count {
+                    k = Int(nodeEnd[k])
+                    continue
+                }
+                levelSet[d] = next
+                k += 1
             }
-            scratch.removeAll(keepingCapacity: true)
-            let flags = runner.step(pool, levelStart[d - 1]..<levelStart[d], byte: v.nodeByte[k], into: &scratch)
-            let hasChildren = Int(v.nodeEnd[k]) > k + 1
-            if flags & AutomatonRunner.flagEscaped != 0 && hasChildren { onEscape(Int32(k)) }
-            if !scratch.isEmpty || flags != 0 {
-                let ts = Int(v.nodeTokenStart[k]), te = Int(v.nodeTokenStart[k + 1])
-                for i in ts..<te { onToken(v.nodeTokens[i]) }
-            }
-            if scratch.isEmpty || !hasChildren || d + 1 >= levelStart.count - 1 {
-                k = Int(v.nodeEnd[k])
-                continue
-            }
-            pool.removeSubrange(levelStart[d]...)
-            pool.append(contentsOf: scratch)
-            levelStart[d + 1] = pool.count
-            k += 1
+        }
+        }
+        }
+        }
         }
     }
 }
@@ -243,7 +271,7 @@ public final class GrammarMatcher {
                 _ = runner.addClosure(Config(state: runner.arena.state[s], counter: runner.arena.counter[s], stack: runner.arena.parent[s]), to: &cont, from: 0)
                 if !cont.isEmpty {
                     for n in e.escapes {
-                        walker.walk(v, runner: &runner, from: Int(n), start: cont, horizon: Int.max,
+                        walker.walk(v, runner: &runner, from: Int(n), start: cont, maxDepth: Int.max,
                                     onToken: { t in mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }, onEscape: { _ in }, onDeep: { _ in })
                     }
                 }
@@ -261,7 +289,7 @@ public final class GrammarMatcher {
                 let ts = Int(v.nodeTokenStart[Int(n)]), te = Int(v.nodeTokenStart[Int(n) + 1])
                 for i in ts..<te { let t = v.nodeTokens[i]; mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
                 if !cur.isEmpty {
-                    walker.walk(v, runner: &runner, from: Int(n), start: cur, horizon: Int.max,
+                    walker.walk(v, runner: &runner, from: Int(n), start: cur, maxDepth: Int.max,
                                 onToken: { t in mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }, onEscape: { _ in }, onDeep: { _ in })
                 }
             }

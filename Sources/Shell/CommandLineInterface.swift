@@ -27,6 +27,7 @@ enum CommandLineInterface {
         ParseCommand.self,
         ParsersCommand.self,
         CompleteCommand.self,
+        GrammarCommand.self,
     ]
 
     static func main(_ arguments: [String]) -> Int32 {

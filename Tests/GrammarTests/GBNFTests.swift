@@ -141,7 +141,7 @@ struct GBNFTests {
         let big = try GrammarRecognizer(try GBNF.parse("root ::= [a-z]{0,50000} \"!\""))
         #expect(big.matches(Array((String(repeating: "q", count: 50000) + "!").utf8)))
         #expect(!big.matches(Array((String(repeating: "q", count: 50001) + "!").utf8)))
-        var rng = SplitMix(seed: 7)
+        var rng = MatcherRNG(seed: 7)
         let alphabet = Array("root ::=|()[]^-\"\\x{},*+?.#\n abc09<>".unicodeScalars)
         for _ in 0..<3000 {
             var s = ""
@@ -155,7 +155,7 @@ struct GBNFTests {
 }
 
 /// A small deterministic generator for fuzz and differential tests.
-struct SplitMix {
+struct MatcherRNG {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

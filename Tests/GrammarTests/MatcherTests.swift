@@ -36,7 +36,7 @@ struct MatcherTests {
     }
 
     /// A random grammar over bytes a, b, c; rule i refers only to rules after it.
-    static func randomGrammar(_ rng: inout SplitMix, rules: Int = 3, bigRepeats: Bool) -> Grammar {
+    static func randomGrammar(_ rng: inout MatcherRNG, rules: Int = 3, bigRepeats: Bool) -> Grammar {
         func expr(_ rule: Int, _ depth: Int) -> GrammarExpr {
             let k = depth > 2 ? rng.below(3) : rng.below(8)
             switch k {
@@ -66,7 +66,7 @@ struct MatcherTests {
     }
 
     @Test func recognizerAgreesWithBruteForce() throws {
-        var rng = SplitMix(seed: 1)
+        var rng = MatcherRNG(seed: 1)
         var accepted = 0
         for _ in 0..<300 {
             let g = Self.randomGrammar(&rng, bigRepeats: true)
@@ -102,7 +102,7 @@ struct MatcherTests {
     func masksAgreeWithBytePrefixes(_ depth: Int, _ horizon: Int) throws {
         let vocab = Self.tinyVocabulary()
         let eog = Int32(vocab.count - 1)
-        var rng = SplitMix(seed: UInt64(depth * 100 + horizon))
+        var rng = MatcherRNG(seed: UInt64(depth * 100 + horizon))
         var checkedSteps = 0
         for _ in 0..<150 {
             let g = Self.randomGrammar(&rng, rules: 4, bigRepeats: true)

@@ -10,6 +10,7 @@ enum BenchCommand: Subcommand {
     static let benchKinds: [String: @Sendable ([String]) -> Int32] = [
         "decode": BenchEngineCommand.decode,
         "json": BenchJSONCommand.run,
+        "mask": BenchMaskCommand.run,
         "prefill": BenchEngineCommand.prefill,
         "tokenize": BenchTokenizeCommand.run,
         "parse": BenchParseCommand.run,

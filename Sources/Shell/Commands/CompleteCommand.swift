@@ -20,6 +20,8 @@ enum CompleteCommand: Subcommand {
       --stop TEXT       stop before TEXT; repeatable
       --top-logits K    with --json, record the K highest logits of every step
       --json            print {"prompt_ids","ids","text","top_logits","finish_reason"} instead of streaming text
+      --grammar F | --gbnf F | --choice 'a|b' | --regex R | --schema F | --structural-tag F
+                        constrain the completion token by token (generation ends where the constraint is complete)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
@@ -27,11 +29,18 @@ enum CompleteCommand: Subcommand {
         var maxTokens = 128, temperature: Float = 0, seed: UInt64 = 0, parseSpecial = false
         var topLogits = 0, json = false, stops: [String] = []
         var prompt: String?
+        var spec: ConstraintSpec?
         do {
             var i = 0
             while i < arguments.count {
                 let a = arguments[i]
                 if try EngineCLI.parseModelOption(arguments, &i, into: &options) { i += 1; continue }
+                if let s = try ConstraintFlags.parse(arguments, &i) {
+                    guard spec == nil else { throw EngineCLI.UsageError(message: "give one constraint") }
+                    spec = s
+                    i += 1
+                    continue
+                }
                 switch a {
                 case "--max-tokens", "-n": maxTokens = try EngineCLI.int(arguments, &i, a, min: 0)
                 case "--temperature": temperature = try EngineCLI.float(arguments, &i, a)
@@ -51,6 +60,8 @@ enum CompleteCommand: Subcommand {
             }
         } catch let error as EngineCLI.UsageError {
             return EngineCLI.fail(name, "\(error.message) (see 'toolshell complete --help')", code: 2)
+        } catch let error as ShellError {
+            return EngineCLI.fail(name, error.humanText, code: 2)
         } catch {
             return EngineCLI.fail(name, "\(error)", code: 2)
         }
@@ -64,8 +75,17 @@ enum CompleteCommand: Subcommand {
             let generation = GenerationOptions(maxTokens: maxTokens, sampling: sampling, stopStrings: stops,
                                                topLogits: json ? topLogits : 0)
             let cancel = CancellationFlag()
+            var constraint: GrammarTokenConstraint?
+            if let spec {
+                do {
+                    let vocabulary = GrammarVocabularies.make(tokenizer)
+                    constraint = GrammarTokenConstraint(try ConstraintCompiler().matcher(for: spec, vocabulary: vocabulary))
+                } catch {
+                    return EngineCLI.fail(name, error.humanText, code: 2)
+                }
+            }
             let result = try Generator(model: model, tokenizer: tokenizer).generate(
-                sequence: sequence, prompt: promptIDs, options: generation, cancel: cancel) { event in
+                sequence: sequence, prompt: promptIDs, options: generation, constraint: constraint, cancel: cancel) { event in
                     guard !json else { return true }
                     switch event {
                     case .token(_, let piece), .text(let piece):

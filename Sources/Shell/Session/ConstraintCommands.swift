@@ -17,11 +17,7 @@ extension CommandTable {
             run: { session, input throws(ShellError) in
                 let pattern = input.rest.trimmingCharacters(in: .whitespaces)
                 guard !pattern.isEmpty else { throw ShellError(.usage, "/regex needs a pattern") }
-                do {
-                    _ = try NSRegularExpression(pattern: pattern)
-                } catch {
-                    throw ShellError(.input, "bad regular expression '\(pattern)'", fix: "check brackets, parentheses and escapes")
-                }
+                _ = try ConstraintGrammar.grammar(for: .regex(pattern))
                 session.constraint = .regex(pattern)
             }),
         CommandSpec(

@@ -1,3 +1,4 @@
+import Grammar
 import Foundation
 import Schema
 
@@ -69,8 +70,9 @@ extension ShellSession {
 
     /// Checks a GBNF grammar before it becomes the constraint.
     func checkGrammar(_ text: String, path: String) throws(ShellError) {
-        guard text.contains("::=") else {
-            throw ShellError(.input, "\(path) has no rules (expected lines like `root ::= …`)")
+        let grammar = try ConstraintGrammar.grammar(for: .gbnf(text, path: path))
+        do { _ = try PushdownAutomaton(grammar) } catch {
+            throw ShellError(.input, "\(path): \(error)")
         }
     }
 }

@@ -57,4 +57,17 @@ extension ShellSession {
             throw ShellError(.input, error.description, fix: "/tools list shows the tools; /parser NAME picks another parser")
         }
     }
+
+    /// The active parser's structural tag forcing a call for `choice` (nil when no parser is
+    /// active, the parser has no structural tag, or the tools are malformed).
+    func forcedCallStructuralTag(choice: ToolChoiceMode) -> JSONValue? {
+        guard let name = activeParserName, let format = parserRegistry.format(named: name), format.structural != nil else { return nil }
+        let parserChoice: ToolChoice
+        switch choice {
+        case .required: parserChoice = .required
+        case .named(let n): parserChoice = .named(n)
+        case .auto, .none: return nil
+        }
+        return try? format.structuralTag(tools: requestTools, choice: parserChoice)
+    }
 }

@@ -40,7 +40,9 @@ extension ModelLoader {
             if let text = PluginSearch.textEngine(for: path, in: registry) {
                 return try TextEngineModel(plugin: text, path: path, settings: settings, progress: progress)
             }
-            return try EngineModel(path: path, registry: registry, settings: settings, progress: progress)
+            let model = try EngineModel(path: path, registry: registry, settings: settings, progress: progress)
+            model.installGrammarConstraints()
+            return model
         }
     }
 }

@@ -12,6 +12,9 @@ struct GenerationRequest: Sendable {
     var constraint: OutputConstraint?
     /// Whether a tool call must be forced from the first token (required / named choice).
     var forceToolCall: Bool
+    /// The active parser's structural tag for this request's tools and choice (xgrammar JSON),
+    /// when a call is forced and the parser has one.
+    var structuralTag: JSONValue? = nil
 }
 
 /// How a reply ended.

@@ -96,10 +96,11 @@ extension ShellSession {
             // required / NAME force the first reply of a turn to call; after tool results the
             // model may answer (else a required call could never end the chain).
             let choice: ToolChoiceMode = step == 0 || toolChoice == .none ? toolChoice : .auto
-            let request = GenerationRequest(
+            var request = GenerationRequest(
                 prompt: prompt, messages: requestMessages, tools: toolChoice == .none ? [] : requestTools,
                 toolChoice: choice, settings: settings, constraint: constraint,
                 forceToolCall: !tools.isEmpty && (choice == .required || { if case .named = choice { return true }; return false }()))
+            if request.forceToolCall { request.structuralTag = forcedCallStructuralTag(choice: choice) }
             emit(.turnStart(turn: nextTurnNumber(), message: step == 0 ? (userText ?? "(retry)") : "(tool results)"))
 
             let parser = try makeReplyParser()
