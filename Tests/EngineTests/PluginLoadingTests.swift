@@ -13,13 +13,19 @@ import Testing
     static func compile(_ source: String, to directory: URL, name: String) throws {
         let c = directory.appendingPathComponent(name + ".c")
         try source.write(to: c, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-I", headerDirectory, c.path, "-o",
-                             directory.appendingPathComponent(name).path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FixtureError("cc failed for \(name) (is a C compiler installed?)") }
+        // posix_spawn + waitpid on this pid: Foundation's Process on Linux can miss a child's exit
+        // while other tests spawn processes, and then waitUntilExit never returns.
+        let argv = ["cc", "-shared", "-fPIC", "-I", headerDirectory, c.path, "-o", directory.appendingPathComponent(name).path]
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid: pid_t = 0
+        var spawned = posix_spawnp(&pid, "cc", nil, nil, &cArgs, environ)
+        var tries = 0
+        while spawned == ETXTBSY && tries < 50 { tries += 1; usleep(20_000); spawned = posix_spawnp(&pid, "cc", nil, nil, &cArgs, environ) }
+        guard spawned == 0 else { throw FixtureError("cannot run cc for \(name) (is a C compiler installed?)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else { throw FixtureError("cc failed for \(name) (is a C compiler installed?)") }
     }
 
     static func temporaryDirectory() throws -> URL {

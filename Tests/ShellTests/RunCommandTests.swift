@@ -113,15 +113,8 @@ import Testing
         """)
         let state = directory + "/state-kill"
         let script = write("k.tsh", "/load rec.jsonl\nfirst\n/set seed 5\nsecond\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildProductsDirectory + "/toolshell")
-        process.arguments = ["run", script]
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_STATE_HOME"] = state
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try BackgroundChild([buildProductsDirectory + "/toolshell", "run", script],
+                                          environment: ["XDG_STATE_HOME": state])
         let dir = state + "/toolshell/transcripts"
         // Wait until the second turn has streamed a little, then kill -9.
         let deadline = Date().addingTimeInterval(20)
@@ -132,8 +125,8 @@ import Testing
             usleep(20_000)
         }
         usleep(400_000)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(process.pid, SIGKILL)
+        process.waitForExit()
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
         let text = try String(contentsOfFile: dir + "/" + file, encoding: .utf8)
         #expect(text.hasSuffix("\n"))

@@ -26,16 +26,7 @@ import Testing
 
         @discardableResult
         func tmux(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["tmux"] + arguments
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            return try runChild(["tmux"] + arguments, timeout: 60).stdout
         }
 
         /// Sends keys (tmux key names such as Enter, Tab, Up, C-c, C-d, or literal text with `literal`).

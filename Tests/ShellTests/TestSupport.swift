@@ -53,6 +53,7 @@ struct TestShell {
             return model
         }
         session = ShellSession(sink: recorder, interactive: false, baseDirectory: directory, modelLoader: loader)
+        session.interrupts = InterruptSource.makePrivate()  // parallel tests never share a Ctrl-C flag
         session.model = model
     }
 
@@ -109,25 +110,69 @@ var repositoryRoot: String {
 }
 
 /// Runs the built toolshell binary with arguments and stdin; returns status and output.
+///
+/// Children are started with posix_spawn and reaped with waitpid on their own pid (the shell's
+/// ProcessRunner): Foundation's Process on Linux can miss a child's exit when many tests spawn
+/// processes at once, and then `waitUntilExit` never returns.
 func runToolshell(_ arguments: [String], stdin: String = "", environment extra: [String: String] = [:],
                   directory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: buildProductsDirectory + "/toolshell")
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["XDG_STATE_HOME"] = NSTemporaryDirectory() + "toolshell-state-" + UUID().uuidString
-    for (k, v) in extra { env[k] = v }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let input = Pipe(), output = Pipe(), error = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    var assignments = ["XDG_STATE_HOME=" + NSTemporaryDirectory() + "toolshell-state-" + UUID().uuidString]
+    for (k, v) in extra.sorted(by: { $0.key < $1.key }) { assignments.append("\(k)=\(v)") }
+    let result = try runChild(["/usr/bin/env"] + assignments + [buildProductsDirectory + "/toolshell"] + arguments,
+                              stdin: stdin, directory: directory)
+    return (result.status, result.stdout, result.stderr)
+}
+
+/// A child that could not be run, or one that outlived the test's patience.
+struct ChildProcessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs argv to completion (10 minutes at most) and returns its status and output.
+func runChild(_ argv: [String], stdin: String = "", directory: String? = nil,
+              timeout: Double = 600) throws -> (status: Int32, stdout: String, stderr: String) {
+    let result: ProcessResult
+    do {
+        result = try ProcessRunner.run(argv: argv, stdin: Array(stdin.utf8), timeout: timeout,
+                                       outputLimit: 256 << 20, workingDirectory: directory)
+    } catch {
+        throw ChildProcessError(description: error.message)
+    }
+    let out = String(decoding: result.stdout, as: UTF8.self), err = String(decoding: result.stderr, as: UTF8.self)
+    switch result.ending {
+    case .exited(let code): return (code, out, err)
+    case .signalled(let signal): return (128 + signal, out, err)
+    case .timedOut, .outputLimitExceeded, .cancelled:
+        throw ChildProcessError(description: "\(argv.joined(separator: " ")) ended as \(result.ending); stderr: \(err)")
+    }
+}
+
+/// A child started in the background (stdout and stderr discarded), reaped by `waitForExit`.
+struct BackgroundChild {
+    let pid: pid_t
+
+    init(_ argv: [String], environment: [String: String]) throws {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cArgs + cEnv { free(p) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, argv[0], &actions, nil, &cArgs, &cEnv)
+        guard status == 0 else { throw ChildProcessError(description: "cannot run \(argv[0]): \(String(cString: strerror(status)))") }
+        pid = child
+    }
+
+    /// Waits for the child to end and returns its wait status.
+    @discardableResult
+    func waitForExit() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
 }

@@ -39,8 +39,10 @@ import Testing
 
     @Test func ctrlCStopsTheGenerationAndKeepsTheSession() {
         let model = ScriptedModel([["a", "b", "c", "d"], ["fine"]])
-        model.beforePiece = { index in if index == 2 { requestInterrupt() } }
         let shell = TestShell(model: model)
+        let interrupts = InterruptSource.makePrivate()
+        shell.session.interrupts = interrupts
+        model.beforePiece = { index in if index == 2 { interrupts.request() } }
         shell.run("go")
         #expect(shell.errors.map(\.kind) == [.cancelled])
         #expect(shell.session.messages.last?["content"]?.stringValue == "ab")

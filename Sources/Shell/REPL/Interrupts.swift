@@ -1,4 +1,5 @@
 import CEditLine
+import Foundation
 
 /// The flag SIGINT sets: one allocation owned by this module, so every caller (and the signal
 /// handler) sees the same cell in debug, release and cross-module-optimised builds.
@@ -27,4 +28,39 @@ func installInterruptHandler() {
     _ = interruptRequested()  // initialises the cell before the handler can touch it
     _ = ts_install_sigint_handler(onInterruptSignal)
     ts_ignore_sigpipe()
+}
+
+/// Where a session's Ctrl-C comes from: the process's SIGINT flag (the shell), or a private flag
+/// (tests and embedders, so sessions running side by side do not cancel one another).
+final class InterruptSource: @unchecked Sendable {
+    /// The process-wide flag that SIGINT sets.
+    static let processSignal = InterruptSource(isPrivate: false)
+
+    private let isPrivate: Bool
+    private let lock = NSLock()
+    private var requested = false
+
+    private init(isPrivate: Bool) { self.isPrivate = isPrivate }
+
+    /// A flag of its own, set only through `request()`.
+    static func makePrivate() -> InterruptSource { InterruptSource(isPrivate: true) }
+
+    /// Whether an interrupt was requested since the last `clear()`.
+    var isRequested: Bool {
+        guard isPrivate else { return interruptRequested() }
+        lock.lock(); defer { lock.unlock() }
+        return requested
+    }
+
+    /// Forgets an earlier request (a generation or tool run is starting).
+    func clear() {
+        guard isPrivate else { clearInterrupt(); return }
+        lock.lock(); requested = false; lock.unlock()
+    }
+
+    /// Requests an interrupt, as Ctrl-C does.
+    func request() {
+        guard isPrivate else { requestInterrupt(); return }
+        lock.lock(); requested = true; lock.unlock()
+    }
 }

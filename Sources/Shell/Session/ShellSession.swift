@@ -92,6 +92,8 @@ final class ShellSession {
     /// The built-in parsers plus formats loaded with `/parser load`.
     var parserRegistry = ToolParserRegistry.builtIn
     var constraint: OutputConstraint?
+    /// Where Ctrl-C comes from (the process's SIGINT flag unless a test gives a private one).
+    var interrupts = InterruptSource.processSignal
     var lastTurn: TurnRecord?
     var lastStats: TurnStats?
     /// The prompt text of the most recent request.

@@ -64,7 +64,15 @@ enum ProcessRunner {
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
-        let status = posix_spawnp(&pid, program, &actions, &attributes, &cArgs, environ)
+        var status = posix_spawnp(&pid, program, &actions, &attributes, &cArgs, environ)
+        // ETXTBSY: a script written a moment ago is still open for writing in a child that another
+        // thread forked before its exec closed the descriptor; it goes away within milliseconds.
+        var busyRetries = 0
+        while status == ETXTBSY && busyRetries < 50 {
+            busyRetries += 1
+            usleep(20_000)
+            status = posix_spawnp(&pid, program, &actions, &attributes, &cArgs, environ)
+        }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         guard status == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])

@@ -74,7 +74,7 @@ struct ToolRunner {
         do {
             result = try ProcessRunner.run(argv: argv, stdin: Array(arguments.utf8), timeout: timeout,
                                            outputLimit: outputLimit, workingDirectory: directory,
-                                           isCancelled: { interruptRequested() })
+                                           isCancelled: { [interrupts = session.interrupts] in interrupts.isRequested })
         } catch {
             return failure(name, error.message, fix: "check the --exec command of /tools bind \(name)")
         }

@@ -77,7 +77,7 @@ extension ShellSession {
     /// answers without a call, a call has no binding, Ctrl-C, or `chain_limit` replies.
     func runTurn(userText: String?, at location: SourceLocation?) throws(ShellError) {
         guard let model else { throw ShellError(.usage, "no model loaded", fix: "/load MODEL first") }
-        clearInterrupt()
+        interrupts.clear()
         var record = TurnRecord(content: "", reasoning: "", toolCalls: [])
         lastTurn = record
         let chainLimit = settings.int("chain_limit") ?? 8
@@ -108,7 +108,7 @@ extension ShellSession {
             var pieces: [String] = []
             let started = Date()
             var firstPiece: Date?
-            let outcome = try model.generate(request, isCancelled: interruptRequested) { piece in
+            let outcome = try model.generate(request, isCancelled: { self.interrupts.isRequested }) { piece in
                 if firstPiece == nil { firstPiece = Date() }
                 pieces.append(piece)
                 for event in parser.feed(piece) { emit(reply.apply(event, newID: newCallID)) }
@@ -156,7 +156,7 @@ extension ShellSession {
                 emit(.toolResult(id: call.id, name: call.name, result: outcome.result, isError: outcome.isError))
                 messages.append(["role": "tool", "tool_call_id": .string(call.id), "name": .string(call.name),
                                  "content": .string(outcome.result)])
-                if interruptRequested() { return }
+                if interrupts.isRequested { return }
             }
         }
         emit(.error(ShellError(.usage, "stopped after \(chainLimit) replies in a row that called tools",
