@@ -238,7 +238,22 @@ struct AutomatonRunner {
         let next = intern(out)
         let alive = !out.isEmpty
         stepScratch = out
-        setTransitions[slot] = next << 3 | (alive ? 4 : 0) | Int32(flags)
+        let value = next << 3 | (alive ? 4 : 0) | Int32(flags)
+        // Every byte that no edge of the set tells apart from `b` steps the same way.
+        var same = ByteSet.all
+        for c in src {
+            let st = automaton.states[Int(c.state)]
+            for e in st.bytes { same = e.set.contains(b) ? same.intersection(e.set) : same.intersection(e.set.inverted) }
+            if st.byteLoop {
+                let l = automaton.loops[Int(st.loop)]
+                same = l.byteBody.contains(b) ? same.intersection(l.byteBody) : same.intersection(l.byteBody.inverted)
+            }
+        }
+        let base = Int(id) &* 256
+        if error == nil {
+            for m in 0..<256 where same.contains(UInt8(m)) { setTransitions[base + m] = value }
+        }
+        setTransitions[slot] = value
         return (next, alive, flags)
     }
 

@@ -15,7 +15,7 @@ public struct MatcherOptions: Sendable {
     /// Tokens longer than this are checked at run time where loop counters were abstracted.
     public var counterHorizon: Int
 
-    public init(contextDepth: Int = 2, counterHorizon: Int = 24) {
+    public init(contextDepth: Int = 3, counterHorizon: Int = 24) {
         self.contextDepth = max(1, contextDepth)
         self.counterHorizon = max(1, counterHorizon)
     }
@@ -51,8 +51,11 @@ public final class CompiledGrammar: @unchecked Sendable {
     /// Slots each special token id reads.
     let slotsOfToken: [Int32: [Int32]]
     private var cache: [MaskKey: MaskEntry] = [:]
-    private var runner: AutomatonRunner
-    private var walker = TrieWalker()
+    /// The automaton runner shared by the cache walks and every matcher of this grammar (its
+    /// stack arena, closure memo and interned sets only grow, so they are shared safely as long
+    /// as one thread at a time uses the grammar).
+    var runner: AutomatonRunner
+    var walker = TrieWalker()
     /// Cache entries computed so far.
     public var cachedEntries: Int { cache.count }
     /// Configuration sets the cache walks have met so far.
@@ -208,24 +211,24 @@ struct TrieWalker {
 /// rollback, forced continuations. Conforms (in the Shell) to the Engine's `TokenConstraint`.
 public final class GrammarMatcher {
     public let compiled: CompiledGrammar
-    private var runner: AutomatonRunner
-    private var walker = TrieWalker()
     /// Configuration sets after each accepted token (index 0: the start).
     private var history: [(configs: [Config], flags: UInt8)] = []
     private var scratch: [Config] = []
+    /// Cache entries of configurations met so far (configurations are stable: stacks are
+    /// hash-consed and never freed).
+    private var entryOf: [Config: (MaskKey, Int32, MaskEntry)] = [:]
 
     /// A matcher at the start of the grammar.
     public init(_ compiled: CompiledGrammar) {
         self.compiled = compiled
-        runner = AutomatonRunner(compiled.automaton)
         var start: [Config] = []
         let a = compiled.automaton
-        let flags = runner.addClosure(Config(state: a.ruleStart[Int(a.root)], counter: 0, stack: StackArena.bottom), to: &start, from: 0)
+        let flags = compiled.runner.addClosure(Config(state: a.ruleStart[Int(a.root)], counter: 0, stack: StackArena.bottom), to: &start, from: 0)
         history = [(start, flags)]
     }
 
     /// The budget error that stopped matching, if any (every token is then rejected).
-    public var error: GrammarMatchError? { runner.error }
+    public var error: GrammarMatchError? { compiled.runner.error }
 
     /// Tokens accepted so far.
     public var acceptedCount: Int { history.count - 1 }
@@ -249,8 +252,14 @@ public final class GrammarMatcher {
             for sp in compiled.automaton.states[Int(c.state)].specials {
                 for t in compiled.slotIDs[Int(sp.slot)] { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
             }
-            let (key, below) = compiled.key(of: c, arena: runner.arena)
-            let e = compiled.entry(key)
+            let key: MaskKey, below: Int32, e: MaskEntry
+            if let hit = entryOf[c] {
+                (key, below, e) = hit
+            } else {
+                (key, below) = compiled.key(of: c, arena: compiled.runner.arena)
+                e = compiled.entry(key)
+                entryOf[c] = (key, below, e)
+            }
             // Configurations sharing a key and the stack below it share everything but the
             // horizon checks (which read the real counters).
             let repeated = seen.contains(where: { $0.0 == key && $0.1 == below })
@@ -268,10 +277,10 @@ public final class GrammarMatcher {
                 // Ending the top frames continues at the frame below them.
                 var cont: [Config] = []
                 let s = Int(below)
-                _ = runner.addClosure(Config(state: runner.arena.state[s], counter: runner.arena.counter[s], stack: runner.arena.parent[s]), to: &cont, from: 0)
+                _ = compiled.runner.addClosure(Config(state: compiled.runner.arena.state[s], counter: compiled.runner.arena.counter[s], stack: compiled.runner.arena.parent[s]), to: &cont, from: 0)
                 if !cont.isEmpty {
                     for n in e.escapes {
-                        walker.walk(v, runner: &runner, from: Int(n), start: cont, maxDepth: Int.max,
+                        compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), start: cont, maxDepth: Int.max,
                                     onToken: { t in mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }, onEscape: { _ in }, onDeep: { _ in })
                     }
                 }
@@ -281,7 +290,7 @@ public final class GrammarMatcher {
                 var cur = [c], flags: UInt8 = 0
                 for b in v.pathBytes(to: n) {
                     scratch.removeAll(keepingCapacity: true)
-                    flags = runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
+                    flags = compiled.runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
                     cur = scratch
                     if cur.isEmpty { break }
                 }
@@ -289,7 +298,7 @@ public final class GrammarMatcher {
                 let ts = Int(v.nodeTokenStart[Int(n)]), te = Int(v.nodeTokenStart[Int(n) + 1])
                 for i in ts..<te { let t = v.nodeTokens[i]; mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
                 if !cur.isEmpty {
-                    walker.walk(v, runner: &runner, from: Int(n), start: cur, maxDepth: Int.max,
+                    compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), start: cur, maxDepth: Int.max,
                                 onToken: { t in mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }, onEscape: { _ in }, onDeep: { _ in })
                 }
             }
@@ -317,7 +326,7 @@ public final class GrammarMatcher {
             var out: [Config] = [], f: UInt8 = 0
             for slot in slots {
                 scratch.removeAll(keepingCapacity: true)
-                f |= runner.stepSpecial(configs, 0..<configs.count, slot: slot, into: &scratch)
+                f |= compiled.runner.stepSpecial(configs, 0..<configs.count, slot: slot, into: &scratch)
                 for c in scratch where !out.contains(c) { out.append(c) }
             }
             if !out.isEmpty || f != 0 { history.append((out, f)); return true }
@@ -339,7 +348,7 @@ public final class GrammarMatcher {
         var (cur, f) = history[history.count - 1]
         for b in bytes {
             scratch.removeAll(keepingCapacity: true)
-            f = runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
+            f = compiled.runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
             if scratch.isEmpty && f & AutomatonRunner.flagAccepting == 0 { return false }
             cur = scratch
         }
@@ -359,10 +368,10 @@ public final class GrammarMatcher {
         var (cur, f) = history[history.count - 1]
         var out: [UInt8] = []
         while out.count < limit, f & AutomatonRunner.flagAccepting == 0, !cur.isEmpty {
-            let (set, special) = runner.nextBytes(cur, 0..<cur.count)
+            let (set, special) = compiled.runner.nextBytes(cur, 0..<cur.count)
             guard !special, set.count == 1, let b = set.members.first else { break }
             scratch.removeAll(keepingCapacity: true)
-            f = runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
+            f = compiled.runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
             if scratch.isEmpty && f == 0 { break }
             cur = scratch
             out.append(b)

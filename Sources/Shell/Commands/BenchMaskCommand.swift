@@ -10,6 +10,7 @@ import Schema
 enum BenchMaskCommand {
     static let helpText = """
     usage: toolshell bench mask CONSTRAINT --model M [--instance FILE] [--json] [--compare-reference PYTHON]
+                                [--context-depth N] [--counter-horizon N]
 
     CONSTRAINT: \(ConstraintFlags.help)
     Tokenizes the instance (a text the constraint accepts; for --choice the first option by
@@ -18,7 +19,8 @@ enum BenchMaskCommand {
     pass reuses it). Reports compile ms and mask µs (median, p90, p99, max).
     --compare-reference PYTHON runs scripts/bench_mask_reference.py with that interpreter
     (needs xgrammar and/or llguidance) on the same vocabulary, grammar and token ids, and
-    prints the ratios.
+    prints the ratios. --context-depth and --counter-horizon tune the mask cache (see
+    MatcherOptions).
     """
 
     static func run(_ arguments: [String]) -> Int32 {
@@ -28,6 +30,7 @@ enum BenchMaskCommand {
         var instance: String?
         var python: String?
         var asJSON = false
+        var options = MatcherOptions()
         var i = 0
         do {
             while i < arguments.count {
@@ -41,6 +44,8 @@ enum BenchMaskCommand {
                     case "--model", "-m": model = try EngineCLI.value(arguments, &i, a)
                     case "--instance": instance = try EngineCLI.value(arguments, &i, a)
                     case "--compare-reference": python = try EngineCLI.value(arguments, &i, a)
+                    case "--context-depth": options.contextDepth = try EngineCLI.int(arguments, &i, a, min: 1)
+                    case "--counter-horizon": options.counterHorizon = try EngineCLI.int(arguments, &i, a, min: 1)
                     case "--json": asJSON = true
                     case "--help", "-h": print(helpText); return 0
                     default: throw EngineCLI.UsageError(message: "unknown argument '\(a)'")
@@ -89,7 +94,7 @@ enum BenchMaskCommand {
             for _ in 0..<5 {
                 t0 = clock.now
                 let grammar = try ConstraintGrammar.grammar(for: spec)
-                compiled = try CompiledGrammar(grammar, vocabulary: vocabulary)
+                compiled = try CompiledGrammar(grammar, vocabulary: vocabulary, options: options)
                 compileMs.append((clock.now - t0).milliseconds)
             }
         } catch let error as ShellError {
