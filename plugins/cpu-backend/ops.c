@@ -190,6 +190,37 @@ static inline void axpy_f16(float *y, float a, const uint16_t *v, int64_t n) {
 #endif
 }
 
+#if defined(__AVX512F__) && defined(__F16C__)
+/* Scores and the weighted value sum with the query (and the output row) held in NC registers of
+ * 16 floats: one pass over the keys, each key row converted from f16 once per query. */
+static inline __attribute__((always_inline)) void attend_regs(const float *qh16, const uint16_t *kb, const uint16_t *vb,
+                                                              int64_t first, int64_t len, int64_t head_dim, float scale,
+                                                              float *scores, float *o, const int NC) {
+    __m512 q[16], acc[16];
+    for (int c = 0; c < NC; c++) q[c] = _mm512_loadu_ps(qh16 + 16 * c);
+    for (int64_t j = 0; j < len; j++) {
+        const uint16_t *k = kb + (size_t)(first + j) * (size_t)head_dim;
+        /* one 16-lane accumulator over the row, then a lane sum: the order of llama.cpp's
+         * tinyBLAS f16 product, which its batched attention uses */
+        __m512 s0 = _mm512_setzero_ps();
+        for (int c = 0; c < NC; c++)
+            s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(k + 16 * c))), q[c], s0);
+        scores[j] = _mm512_reduce_add_ps(s0) * scale;
+    }
+    softmax_row(scores, len);
+    for (int c = 0; c < NC; c++) acc[c] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < len; j++) {
+        const float pj = ts_f16_to_f32(ts_f32_to_f16(scores[j]));
+        if (pj == 0.0f) continue;
+        const __m512 pv = _mm512_set1_ps(pj);
+        const uint16_t *v = vb + (size_t)(first + j) * (size_t)head_dim;
+        for (int c = 0; c < NC; c++)
+            acc[c] = _mm512_fmadd_ps(pv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(v + 16 * c))), acc[c]);
+    }
+    for (int c = 0; c < NC; c++) _mm512_storeu_ps(o + 16 * c, acc[c]);
+}
+#endif
+
 static void attn_worker(void *p, int ith, int nth) {
     (void)nth;
     attn_task *t = p;
@@ -213,6 +244,14 @@ static void attn_worker(void *p, int ith, int nth) {
         const uint16_t *kb = t->k + (size_t)kvh * t->kv_stride;
         const uint16_t *vb = t->v + (size_t)kvh * t->kv_stride;
         const int64_t len = last - first + 1;
+#if defined(__AVX512F__) && defined(__F16C__)
+        switch (t->head_dim) {
+        case 64: attend_regs(qh16, kb, vb, first, len, 64, t->scale, scores, o, 4); continue;
+        case 128: attend_regs(qh16, kb, vb, first, len, 128, t->scale, scores, o, 8); continue;
+        case 256: attend_regs(qh16, kb, vb, first, len, 256, t->scale, scores, o, 16); continue;
+        default: break;
+        }
+#endif
         for (int64_t j = 0; j < len; j++)
             scores[j] = dot_f16_f32(kb + (size_t)(first + j) * (size_t)t->head_dim, qh16, t->head_dim) * t->scale;
         softmax_row(scores, len);
