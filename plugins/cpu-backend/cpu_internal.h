@@ -141,6 +141,9 @@ void ts_pool_destroy(ts_pool *);
 int ts_pool_threads(const ts_pool *);
 /** Runs fn(arg, i, n) on every thread (the caller is thread 0) and waits for all. */
 void ts_pool_run(ts_pool *, ts_task_fn fn, void *arg);
+/** Like ts_pool_run for tasks whose work items are claimed from a shared counter, so that any
+ *  subset of threads finishes them: workers that have not joined when the caller is done are skipped. */
+void ts_pool_run_dynamic(ts_pool *, ts_task_fn fn, void *arg);
 
 /* ---- matmul ------------------------------------------------------------------ */
 

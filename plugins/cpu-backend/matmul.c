@@ -106,6 +106,6 @@ int32_t ts_cpu_matmul(ts_pool *pool, ts_scratch *scratch, uint32_t type, const v
     int64_t chunk = n == 1 ? rows / ((int64_t)nth * 8) : 16;
     if (chunk < 4) chunk = 4;
     t.chunk = chunk;
-    ts_pool_run(pool, t.avx512 ? mm_rows_avx512 : mm_rows, &t);
+    ts_pool_run_dynamic(pool, t.avx512 ? mm_rows_avx512 : mm_rows, &t);
     return TS_OK;
 }

@@ -276,7 +276,7 @@ int32_t ts_op_attention(ts_pool *pool, const float *q, const uint16_t *k_cache, 
     atomic_init(&t.next, 0);
     t.scratch = malloc((size_t)nth * (size_t)t.scratch_per_thread * sizeof(float));
     if (!t.scratch) return TS_ERR_OUT_OF_MEMORY;
-    ts_pool_run(pool, attn_worker, &t);
+    ts_pool_run_dynamic(pool, attn_worker, &t);
     free(t.scratch);
     return TS_OK;
 }

@@ -1,6 +1,12 @@
 /* A small thread pool: workers spin briefly for the next task (forward passes issue
  * tasks microseconds apart), then sleep on a condition variable, so an idle pool
- * costs no CPU. */
+ * costs no CPU.
+ *
+ * A task is joined, not just started: a worker that wakes takes part only if the task is
+ * still open. For tasks whose work is claimed dynamically (ts_pool_run_dynamic), the caller
+ * closes the task as soon as it has finished the work itself, and waits only for the workers
+ * that joined before that: on a busy machine a descheduled worker costs the caller nothing,
+ * instead of a time slice per task. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -9,14 +15,17 @@
 
 /* about 0.1-0.5 ms of polling (pause ≈ 40-140 cycles) before a worker goes to sleep */
 #define TS_SPIN_ROUNDS 4000
+#define TS_CLOSED 0x80000000u
 
 struct ts_pool {
     int nthreads;                 /* including the caller */
     pthread_t *threads;
     _Atomic uint32_t generation;  /* bumped once per task */
-    _Atomic int pending;          /* workers still running the current task */
+    _Atomic uint64_t state;       /* generation << 32 | closed bit | workers joined */
+    _Atomic int done;             /* joined workers that finished the current task */
     _Atomic int sleepers;
     _Atomic int stop;
+    uint32_t issued;              /* the caller's copy of the generation */
     ts_task_fn fn;
     void *arg;
     pthread_mutex_t mutex;
@@ -29,6 +38,15 @@ static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();
 #endif
+}
+
+/* Joins task `gen` if it is still the current one and open. */
+static int join(ts_pool *pool, uint32_t gen) {
+    uint64_t s = atomic_load(&pool->state);
+    for (;;) {
+        if ((uint32_t)(s >> 32) != gen || (s & TS_CLOSED)) return 0;
+        if (atomic_compare_exchange_weak(&pool->state, &s, s + 1)) return 1;
+    }
 }
 
 static void *worker_main(void *p) {
@@ -53,8 +71,9 @@ static void *worker_main(void *p) {
         }
         if (atomic_load(&pool->stop)) break;
         seen = gen;
+        if (!join(pool, gen)) continue;
         pool->fn(pool->arg, index, pool->nthreads);
-        atomic_fetch_sub(&pool->pending, 1);
+        atomic_fetch_add(&pool->done, 1);
     }
     return NULL;
 }
@@ -96,20 +115,28 @@ void ts_pool_destroy(ts_pool *pool) {
 
 int ts_pool_threads(const ts_pool *pool) { return pool ? pool->nthreads : 1; }
 
-void ts_pool_run(ts_pool *pool, ts_task_fn fn, void *arg) {
+static void run(ts_pool *pool, ts_task_fn fn, void *arg, int dynamic) {
     if (!pool || pool->nthreads == 1) { fn(arg, 0, 1); return; }
     pool->fn = fn;
     pool->arg = arg;
-    atomic_store(&pool->pending, pool->nthreads - 1);
-    atomic_fetch_add(&pool->generation, 1);
+    atomic_store(&pool->done, 0);
+    const uint32_t gen = ++pool->issued;
+    atomic_store(&pool->state, (uint64_t)gen << 32);
+    atomic_store(&pool->generation, gen);
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->mutex);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mutex);
     }
     fn(arg, 0, pool->nthreads);
-    for (int spin = 0; atomic_load(&pool->pending) > 0; spin++) {
+    /* static tasks need every worker's share; dynamic ones only those that joined */
+    const int expected = dynamic ? (int)(atomic_fetch_or(&pool->state, TS_CLOSED) & (TS_CLOSED - 1))
+                                 : pool->nthreads - 1;
+    for (int spin = 0; atomic_load(&pool->done) < expected; spin++) {
         if (spin < 4096) cpu_relax();
         else sched_yield();
     }
 }
+
+void ts_pool_run(ts_pool *pool, ts_task_fn fn, void *arg) { run(pool, fn, arg, 0); }
+void ts_pool_run_dynamic(ts_pool *pool, ts_task_fn fn, void *arg) { run(pool, fn, arg, 1); }
