@@ -174,8 +174,27 @@ public struct Generator {
             if delta.stopped { result.finishReason = .stopString; break }
             if step >= options.maxTokens { result.finishReason = .length; break }
             if cancel?.isCancelled == true { result.finishReason = .cancelled; break }
+            // Forced continuation: text the constraint allows as the only way on is appended
+            // without sampling and run through the model in one batch with the sampled token.
+            var batch = [token]
+            if let constraint {
+                let forced = forcedTokens(constraint, room: options.maxTokens - step)
+                var ended = false
+                for id in forced {
+                    step += 1
+                    result.tokens.append(id)
+                    sampler.accept(id)
+                    let d = stops.feed(detokenizer.append(id))
+                    result.text += d.text
+                    batch.append(id)
+                    if !emit(.token(id: id, text: d.text)) { result.finishReason = .cancelled; ended = true; break }
+                    if d.stopped { result.finishReason = .stopString; ended = true; break }
+                }
+                if ended { break }
+                if step >= options.maxTokens { result.finishReason = .length; break }
+            }
             do {
-                logits = try sequence.forward([token], cancel: cancel)[0]
+                logits = try sequence.forward(batch, cancel: cancel)[0]
             } catch EngineLoadError.forward(let status, _) where status == TS_ERR_CANCELLED {
                 result.finishReason = .cancelled
                 break
@@ -190,6 +209,20 @@ public struct Generator {
         }
         result.decodeSeconds = (clock.now - start).seconds
         return result
+    }
+
+    /// Tokens for the constraint's forced bytes (at most `room`), already accepted by it; empty
+    /// when nothing is forced, the bytes are not whole UTF-8 text, or the constraint refuses
+    /// their tokenization (then nothing is accepted).
+    func forcedTokens(_ constraint: any TokenConstraint, room: Int) -> [Int32] {
+        let bytes = constraint.forcedBytes()
+        guard !bytes.isEmpty, room > 0, let text = String(validating: bytes, as: UTF8.self) else { return [] }
+        let ids = Array(tokenizer.encode(text, addSpecial: false, parseSpecial: false).prefix(room))
+        for (k, id) in ids.enumerated() where !constraint.accept(token: id) {
+            constraint.rollback(k)
+            return []
+        }
+        return ids
     }
 
     /// The k highest logits, highest first (ties to the lower id).
