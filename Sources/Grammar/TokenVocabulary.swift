@@ -46,7 +46,19 @@ public final class TokenVocabulary: @unchecked Sendable {
         for i in tokens.indices where !tokens[i].isEmpty && !special.contains(Int32(i)) && !endOfGeneration.contains(Int32(i)) {
             ids.append(Int32(i))
         }
-        ids.sort { a, b in tokens[Int(a)].lexicographicallyPrecedes(tokens[Int(b)]) }
+        // Sort by the first eight bytes packed big-endian (zero-padded), ties by full comparison.
+        var prefixKey = [UInt64](repeating: 0, count: tokens.count)
+        for id in ids {
+            var k: UInt64 = 0
+            let t = tokens[Int(id)]
+            for j in 0..<8 { k = k << 8 | UInt64(j < t.count ? t[j] : 0) }
+            prefixKey[Int(id)] = k
+        }
+        ids.sort { a, b in
+            let ka = prefixKey[Int(a)], kb = prefixKey[Int(b)]
+            if ka != kb { return ka < kb }
+            return tokens[Int(a)].lexicographicallyPrecedes(tokens[Int(b)])
+        }
 
         var bytesOut: [UInt8] = [0], depth: [UInt16] = [0], end: [Int32] = [0]
         var tokenStart: [Int32] = [0], flat: [Int32] = []

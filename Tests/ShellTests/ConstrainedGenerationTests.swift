@@ -147,4 +147,33 @@ import Testing
         #expect(lines.last?["accepted"] == .bool(false))
         #expect(lines.last?["rejected_at_token"]?.doubleValue ?? 0 > 0)
     }
+
+    /// The shell's /choice, /regex and /grammar constrain chat replies through the matcher.
+    @Test func shellConstraintCommandsConstrainReplies() throws {
+        try #require(FileManager.default.fileExists(atPath: ModelTurnTests.modelPath),
+                     "the default model is missing; run `make setup` to fetch it")
+        let dir = NSTemporaryDirectory() + "toolshell-shell-constraint-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"""
+        root ::= "{\"answer\": " ("true" | "false") "}"
+        """#.write(toFile: dir + "/bool.gbnf", atomically: true, encoding: .utf8)
+        try """
+        /load qwen2.5-coder-0.5b
+        /set temperature 0
+        /set max_tokens 40
+        /choice alpha|beta|gamma
+        Tell me about the weather today.
+        /expect content ^(alpha|beta|gamma)$
+        /regex [0-9]{3}-[0-9]{4}
+        Write a haiku about rain.
+        /expect content ^[0-9]{3}-[0-9]{4}$
+        /grammar \(dir)/bool.gbnf
+        What is the capital of France?
+        /expect content ^\\{"answer": (true|false)\\}$
+        /expect json
+        """.write(toFile: dir + "/c.tsh", atomically: true, encoding: .utf8)
+        let run = try runToolshell(["run", dir + "/c.tsh"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+    }
 }
