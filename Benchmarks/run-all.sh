@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every `toolshell bench` kind with its reference (where installed) and appends one JSON
+# line per benchmark to Benchmarks/results/RUN.jsonl. Usage: Benchmarks/run-all.sh [--threads "1 2"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads="1 2"
+[ "${1:-}" = "--threads" ] && threads="$2"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/toolshell"
+bin=./.build/release/toolshell
+[ -x "$bin" ] || swift build -c release -Xswiftc -enable-testing
+mkdir -p Benchmarks/results
+out="Benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+
+record() {  # record NAME JSON
+    printf '{"name":"%s","uptime":"%s","result":%s}\n' "$1" "$(uptime | sed 's/.*load average: //')" "$2" >> "$out"
+    echo "$1 done"
+}
+
+llama_bench="$(scripts/build-llama-bench.sh --path)"
+compare=()
+[ -x "$llama_bench" ] && compare=(--compare-llamacpp "$llama_bench")
+for model in qwen2.5-coder-0.5b gemma-3-270m; do
+    for t in $threads; do
+        record "decode $model t$t" "$("$bin" bench decode --model "$model" --threads "$t" --runs 3 "${compare[@]}" --json)"
+        record "prefill $model t$t" "$("$bin" bench prefill --model "$model" --threads "$t" --runs 3 "${compare[@]}" --json)"
+    done
+done
+record "tokenize" "$("$bin" bench tokenize --model qwen2.5-coder-0.5b --json)"
+record "templates" "$("$bin" bench templates --json)"
+record "json" "$("$bin" bench json --json)"
+vllm_python="$cache/../../venvs/vllm/bin/python"
+if [ -x "$vllm_python" ]; then
+    record "parse" "$("$bin" bench parse --python "$vllm_python" --json)"
+else
+    record "parse" "$("$bin" bench parse --json)"
+fi
+echo "results: $out"
