@@ -23,7 +23,7 @@ enum FormatRendering {
     static let emptyArguments: JSONValue = .object(JSONObject())
 
     /// Formats whose calls must be the whole answer (no text before them).
-    static let anchoredOnly: Set<String> = ["llama3_json", "llama4_json", "pythonic"]
+    static let anchoredOnly: Set<String> = ["llama3_json", "llama4_json", "pythonic", "xlam"]
 
     static func json(_ v: JSONValue) -> String { v.jsonString(.python(indent: nil, ensureASCII: false)) }
 
@@ -122,6 +122,21 @@ enum FormatRendering {
                 "<|open|>argument key=\"\(k)\" type=\"\(v.stringValue != nil ? "string" : "object")\"<|sep|>\(raw(v))<|close|>argument<|sep|>" }.joined() + "<|close|>call<|sep|>" } + "<|close|>tools<|sep|>"
         case "cohere_command3", "cohere_command4":
             return "<|START_ACTION|>[\n" + each({ "{\"tool_call_id\": \"0\", \"tool_name\": \"\($0)\", \"parameters\": \(json($1))}" }, ",\n") + "\n]<|END_ACTION|>"
+        case "ernie45":
+            return each { "<tool_call>\n\(obj($0, $1))\n</tool_call>\n" }
+        case "xlam":
+            return "[" + each({ obj($0, $1) }, ", ") + "]"
+        case "step3":
+            return "<｜tool_calls_begin｜>" + each({ n, a in "<｜tool_call_begin｜>function<｜tool_sep｜><steptml:invoke name=\"\(n)\">" + pairs(a).map {
+                "<steptml:parameter name=\"\($0.0)\">\(raw($0.1))</steptml:parameter>" }.joined() + "</steptml:invoke><｜tool_call_end｜>" }, "\n") + "<｜tool_calls_end｜>"
+        case "dots":
+            return "<dots_function_call>\n" + each { n, a in "<invoke name=\"\(n)\">\n" + pairs(a).map { "<parameter name=\"\($0.0)\">\(raw($0.1))</parameter>\n" }.joined() + "</invoke>\n" } + "</dots_function_call>"
+        case "plamo3":
+            return "<|plamo:begin_tool_requests:plamo|>" + each { "<|plamo:begin_tool_request:plamo|><|plamo:begin_tool_name:plamo|>\($0)<|plamo:end_tool_name:plamo|><|plamo:begin_tool_arguments:plamo|>\(json($1))<|plamo:end_tool_arguments:plamo|><|plamo:end_tool_request:plamo|>" } + "<|plamo:end_tool_requests:plamo|>"
+        case "k2_horizon":
+            return "<ifm|tool_calls>" + each { n, a in "<ifm|tool_call>\(n)" + pairs(a).map { "<ifm|arg_key>\($0.0)</ifm|arg_key><ifm|arg_value>\(raw($0.1))</ifm|arg_value>" }.joined() + "</ifm|tool_call>" } + "</ifm|tool_calls>"
+        case "hy_v4":
+            return "<tool_calls>" + each { n, a in "<tool_call>\(n)" + pairs(a).map { "<arg_key>\($0.0)</arg_key><arg_value>\(raw($0.1))</arg_value>" }.joined() + "</tool_call>" } + "</tool_calls>"
         default:
             return nil
         }

@@ -16,5 +16,6 @@ public enum BuiltInFormats {
         internlm, jamba, phi4MiniJSON,
         poolsideV1, step3p5, hyV3, gigachat3, apertus, minicpm5, kimiK3, cohereCommand3, cohereCommand4,
         olmo3, hunyuanA13B,
+        ernie45, xlam, step3, dots, plamo3, k2Horizon, hyV4,
     ]
 }
