@@ -25,13 +25,11 @@ import Schema
     """)
 
     static let examples: [Example] = [
-        // xLAM: the bare list, and the list after [TOOL_CALLS] or in <tool_call>, after reasoning.
+        // xLAM: the bare list, and the list in <tool_call> after text or reasoning.
         Example(parser: "xlam", label: "bare list", text: "[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 3}}, {\"name\": \"search\", \"arguments\": {\"query\": \"x\"}}]",
                 content: "", reasoning: "", calls: [("get_weather", "{\"city\":\"Paris\",\"days\":3}"), ("search", "{\"query\":\"x\"}")]),
         Example(parser: "xlam", label: "tool_call tags after text", text: "I will check.<tool_call>[{\"name\": \"search\", \"arguments\": {\"query\": \"a \\\"b\\\"\"}}]</tool_call>",
                 content: "I will check.", reasoning: "", calls: [("search", "{\"query\":\"a \\\"b\\\"\"}")]),
-        Example(parser: "xlam", label: "TOOL_CALLS marker", text: "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"東京\"}}]",
-                content: "", reasoning: "", calls: [("get_weather", "{\"city\":\"東京\"}")]),
         Example(parser: "xlam", label: "reasoning then tags", text: "<think>Need weather.</think><tool_call>[{\"name\": \"get_weather\", \"arguments\": {}}]</tool_call>",
                 content: "", reasoning: "Need weather.", calls: [("get_weather", "{}")]),
         Example(parser: "xlam", label: "prose starting with a bracket", text: "[citation needed] no call here",
