@@ -81,4 +81,36 @@ import Schema
             #expect((try? JSONValue.parse(got.arguments)) == (try? JSONValue.parse(want.1)), "\(e.parser)/\(e.label): \(got.arguments)")
         }
     }
+
+    /// The fixed text a structural tag forces around free-text arguments is the text the format writes:
+    /// the wire rendering of one call starts with the section and call begin and ends with the call and
+    /// section end, and what the tag forces, filled with that rendering's arguments, parses back.
+    @Test(arguments: ["step3", "dots", "k2_horizon", "hy_v4"])
+    func structuralTagMatchesWire(_ name: String) throws {
+        let format = try #require(ToolParserRegistry.builtIn.format(named: name))
+        let tag = try #require(format.structural)
+        let args = FormatRendering.richArguments
+        let wire = try #require(FormatRendering.render(name, [("get_weather", args)]))
+        let begin = (tag.section?.begin ?? "") + tag.callBegin.replacingOccurrences(of: "{name}", with: "get_weather")
+        let end = tag.callEnd + (tag.section?.end ?? "")
+        let squash = { (s: String) in s.filter { !$0.isWhitespace } }
+        #expect(squash(wire).hasPrefix(squash(begin)), "\(name): \(wire.debugDescription) does not start with \(begin.debugDescription)")
+        #expect(squash(wire).hasSuffix(squash(end)), "\(name): \(wire.debugDescription) does not end with \(end.debugDescription)")
+        let parser = try format.makeParser(tools: FormatRendering.tools, options: ToolParserOptions(startsInReasoning: false))
+        let out = parser.parse(wire)
+        #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(name)")
+        #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == args, "\(name)")
+    }
+}
+
+private extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        var result = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: target) {
+            result += rest[..<r.lowerBound] + replacement
+            rest = rest[r.upperBound...]
+        }
+        return result + rest
+    }
 }
