@@ -10,8 +10,8 @@ let expectedParsers: [String: String?] = [
     "Apriel-1.6-15b-Thinker-fixed": "apriel",              // <tool_calls>[{"name", "arguments", "id"}]</tool_calls>
     "Bielik-11B-v3.0-Instruct": "hermes",                  // <tool_call>\n{"name", "arguments"}\n</tool_call>
     "ByteDance-Seed-OSS": "seed_oss",                      // <seed:tool_call><function=…><parameter=…>
-    "Cohere2MoE": "cohere",                                // <|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}]
-    "CohereForAI-c4ai-command-r7b-12-2024-tool_use": "cohere",
+    "Cohere2MoE": "cohere_command4",                                // <|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}]
+    "CohereForAI-c4ai-command-r7b-12-2024-tool_use": "cohere_command3",
     "GLM-4.6": "glm45",                                    // <tool_call>NAME\n<arg_key>…</arg_key>\n<arg_value>…
     "GLM-4.7-Flash": "glm47",                              // <tool_call>NAME<arg_key>…</arg_key><arg_value>… (no newlines)
     "GigaChat3-10B-A1.8B": "gigachat3",                    // function call<|role_sep|>{"name", "arguments"}
@@ -58,10 +58,10 @@ let expectedParsers: [String: String?] = [
     "mistralai-Mistral-Nemo-Instruct-2407": "mistral",     // [TOOL_CALLS][{"name", "arguments", "id"}]
     "muse-glimmer": "glimmer",                             // <atem:function_calls><atem:invoke name=…>
     "openai-gpt-oss-120b": "openai",                       // Harmony: to=functions.NAME<|channel|>commentary json<|message|>
-    "openbmb-MiniCPM5-1B": "minicpm",                      // <function name="NAME"><param name="K">V</param></function>
+    "openbmb-MiniCPM5-1B": "minicpm5",                     // <function name="NAME"><param name="K">V</param></function>
     "poolside-Laguna-S-2.1": "glm47",                      // <tool_call>NAME<arg_key>… (no newlines)
     "poolside-Laguna-XS-2.1": "glm45",                     // <tool_call>NAME\n<arg_key>…
-    "tencent-Hy3": "hy3",                                  // <tool_calls:opensource><tool_call:opensource>NAME<tool_sep:opensource>
+    "tencent-Hy3": "hy_v3",                                 // <tool_calls:opensource><tool_call:opensource>NAME<tool_sep:opensource>
     "unsloth-Apriel-1.5": "apriel",
     "unsloth-mistral-Devstral-Small-2507": "mistral",
     "upstage-Solar-Open-100B": "solar_open",               // <|tool_calls|><|tool_call:begin|>ID<|tool_call:name|>NAME<|tool_call:args|>

@@ -83,6 +83,35 @@ import Testing
         shell.run("/parser nonsense")
         #expect(shell.errors.first?.fix?.contains("hermes") == true)
     }
+
+    /// Every real template in the fixture set: `auto` gives a parser the registry has, or plain
+    /// text with a note when the template's format has no built-in parser — never a failing turn.
+    @Test func autoParserOnEveryFixtureTemplateIsUsable() throws {
+        let directory = repositoryRoot + "/Tests/Fixtures/chat-templates/templates"
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jinja") }.sorted()
+        #expect(files.count >= 59)
+        var plainText: [String] = []
+        for file in files {
+            let model = ScriptedModel([["It is sunny."]])
+            model.chatTemplate = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            let shell = TestShell(model: model)
+            if let name = shell.session.activeParserName {
+                #expect(shell.session.parserRegistry.format(named: name) != nil, "\(file): \(name)")
+            } else if shell.infos.contains(where: { $0.contains("has no built-in parser") }) {
+                plainText.append(file)
+            }
+            shell.run("What is the weather?")
+            // Hermes' tool_use templates iterate `tools` unconditionally and raise without tools,
+            // as in jinja2 (the golden tests check that); that is a template error, nothing else.
+            #expect(shell.errors.allSatisfy { $0.kind == .template }, "\(file): \(shell.errors.map(\.message))")
+            if shell.errors.isEmpty {
+                let said = (shell.session.lastTurn?.content ?? "") + (shell.session.lastTurn?.reasoning ?? "")
+                #expect(said.contains("sunny"), "\(file)")
+            }
+        }
+        // MiniMax-M1's <tool_calls> JSON lines: a format vLLM parses ("minimax") that toolshell does not build in.
+        #expect(plainText.contains("MiniMax-M1.jinja"))
+    }
 }
 
 /// The example scripts that run without a model.

@@ -43,7 +43,13 @@ extension ShellSession {
         guard parserSetting == "auto" else { return parserSetting }
         guard let template = model?.chatTemplate else { return nil }
         if let cached = inferredParser, cached.template == template { return cached.name }
-        let name = ToolParserInference.parserName(forTemplate: template)
+        var name = ToolParserInference.parserName(forTemplate: template)
+        if let inferred = name, parserRegistry.format(named: inferred) == nil {
+            // The template writes a format toolshell has no built-in parser for: show replies as
+            // plain text rather than failing every turn, and say so once.
+            info("/parser", "the chat template writes tool calls in the \(inferred) format, which has no built-in parser; replies are shown as plain text (/parser NAME picks a parser, /parser load FILE adds a format)")
+            name = nil
+        }
         inferredParser = (template, name)
         return name
     }
