@@ -1,10 +1,10 @@
 # toolshell — the two commands:
 #   make run    set up (once) and start the shell on the default model
 #   make test   set up (once) and run every test
-.PHONY: run setup deps models build test test-debug clean
+.PHONY: run setup deps models llama-server build test test-debug clean
 
 SWIFT ?= swift
-DEBIAN_PACKAGES := libedit-dev libjansson-dev libopenblas-dev pkg-config unzip python3-pip tmux
+DEBIAN_PACKAGES := libedit-dev libjansson-dev libopenblas-dev pkg-config unzip python3-pip python3-venv tmux
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_FLAGS := -c release -Xswiftc -enable-testing
 
@@ -25,11 +25,16 @@ deps:
 models:
 	@scripts/fetch-models.sh
 
+# llama-cpp-python's OpenAI-compatible server in a cached venv, for the remote-engine tests
+# (compiled from source once, about 9 minutes on 2 cores; a no-op afterwards).
+llama-server:
+	@scripts/setup-llama-server.sh
+
 build: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 # Every test, built optimised (the model tests run real inference).
-test: deps models
+test: deps models llama-server
 	$(SWIFT) build $(RELEASE_FLAGS)
 	$(SWIFT) test $(RELEASE_FLAGS)
 

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ToolshellOpenBLASBackend", type: .dynamic, targets: ["OpenBLASBackendPlugin"]),
         .library(name: "ToolshellGGUFEngine", type: .dynamic, targets: ["GGUFEnginePlugin"]),
         .library(name: "ToolshellReplayEngine", type: .dynamic, targets: ["ReplayEnginePlugin"]),
+        .library(name: "ToolshellRemoteEngine", type: .dynamic, targets: ["RemoteEnginePlugin"]),
     ],
     targets: [
         // System libraries (Debian: libjansson-dev, libedit-dev, libopenblas-dev).
@@ -50,6 +51,7 @@ let package = Package(
                 path: "plugins/openblas-backend", cSettings: optimisedC),
         .target(name: "GGUFEnginePlugin", dependencies: ["PluginABI", "GGUF"], path: "plugins/gguf-engine"),
         .target(name: "ReplayEnginePlugin", dependencies: ["PluginABI", "Schema"], path: "plugins/replay-engine"),
+        .target(name: "RemoteEnginePlugin", dependencies: ["PluginABI", "Schema"], path: "plugins/remote-engine"),
 
         // Tests: one target per module, plus end-to-end shell tests.
         .testTarget(name: "SchemaTests", dependencies: ["Schema"], path: "Tests/SchemaTests"),
@@ -61,5 +63,7 @@ let package = Package(
                     path: "Tests/GrammarTests"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GGUF", "Schema"], path: "Tests/EngineTests"),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Engine", "Schema"], path: "Tests/ShellTests"),
+        .testTarget(name: "RemoteEngineTests", dependencies: ["RemoteEnginePlugin", "Schema"], path: "Tests/RemoteEngineTests",
+                    exclude: ["fake_openai_server.py"]),
     ]
 )

@@ -155,7 +155,8 @@ nonisolated(unsafe) private let replayVTable: UnsafeMutablePointer<ts_engine_vta
             s.position += 1
             s.played += 1
             return strdup(piece)
-        }))
+        },
+        next_event_json: nil, set_cancel_flag: nil, list_models_json: nil))
     return table
 }()
 

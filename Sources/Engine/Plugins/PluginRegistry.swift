@@ -44,9 +44,19 @@ public final class LoadedPlugin: @unchecked Sendable {
     public var engineVTable: UnsafePointer<ts_engine_vtable>? {
         kind == TS_PLUGIN_ENGINE ? descriptor.pointee.vtable?.assumingMemoryBound(to: ts_engine_vtable.self) : nil
     }
+    /// Whether the engine table is long enough to hold the field at `field` (an ABI 1.1 addition)
+    /// and the plugin filled it in.
+    public func engineTableHas<F>(_ field: KeyPath<ts_engine_vtable, F?>) -> Bool {
+        guard let table = engineVTable, let offset = MemoryLayout<ts_engine_vtable>.offset(of: field) else { return false }
+        return Int(table.pointee.struct_size) >= offset + MemoryLayout<F?>.size && table.pointee[keyPath: field] != nil
+    }
+
     /// The backend's `score` for this machine (0 = cannot run here); nil for other kinds.
     public var backendScore: Int32? { backendVTable.map { $0.pointee.score?() ?? 0 } }
 }
+
+/// Size of `ts_engine_vtable` in ABI 1.0: the smallest engine table a host accepts.
+public let engineVTableSize10 = MemoryLayout<ts_engine_vtable>.offset(of: \ts_engine_vtable.next_event_json)!
 
 /// Finds, loads and checks plugins: `--plugin-path` entries first, then the directories in
 /// `TOOLSHELL_PLUGIN_PATH` (colon-separated), then the directory of the running executable.
@@ -154,8 +164,9 @@ public final class PluginRegistry: @unchecked Sendable {
             }
         case TS_PLUGIN_ENGINE:
             let vt = plugin.engineVTable!.pointee
-            guard vt.abi_version == TS_ABI_VERSION, Int(vt.struct_size) >= MemoryLayout<ts_engine_vtable>.size else {
-                return fail("engine table has ABI \(vt.abi_version) and size \(vt.struct_size), expected ABI \(TS_ABI_VERSION) and size \(MemoryLayout<ts_engine_vtable>.size); rebuild the plugin")
+            // ABI 1.0 tables (without the 1.1 additions) stay loadable; see engineTableHas.
+            guard vt.abi_version == TS_ABI_VERSION, Int(vt.struct_size) >= engineVTableSize10 else {
+                return fail("engine table has ABI \(vt.abi_version) and size \(vt.struct_size), expected ABI \(TS_ABI_VERSION) and size at least \(engineVTableSize10); rebuild the plugin")
             }
             guard vt.open_model != nil, vt.close_model != nil, vt.create_sequence != nil, vt.free_sequence != nil else {
                 return fail("engine table lacks required functions")

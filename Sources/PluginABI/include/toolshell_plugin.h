@@ -30,6 +30,14 @@ extern "C" {
 /** Major version of this ABI. Bump on any incompatible change. */
 #define TS_ABI_VERSION 1u
 
+/**
+ * Minor version: additions at the end of a table that older hosts and plugins ignore.
+ *   1.1  ts_engine_vtable gains next_event_json, set_cancel_flag and list_models_json
+ *        (TEXT engines that parse tool calls themselves, e.g. a remote server).
+ * A host reads an addition only when the plugin's struct_size covers it.
+ */
+#define TS_ABI_MINOR_VERSION 1u
+
 /** Name of the one symbol each plugin exports. */
 #define TS_PLUGIN_ENTRY_SYMBOL "toolshell_plugin_entry"
 
@@ -207,7 +215,34 @@ typedef struct ts_engine_vtable {
      */
     int32_t (*generate_text)(ts_sequence *, const char *request_json, char **error);
     char *(*next_text)(ts_sequence *, char **finish_reason, char **error);
+
+    /* ---- ABI 1.1 additions: present when struct_size > TS_ENGINE_VTABLE_SIZE_1_0. ---- */
+
+    /**
+     * TEXT engines: like next_text, but one event as a JSON object:
+     * {"type":"text","text":...}       raw model text, for the host's tool parser;
+     * {"type":"content"|"reasoning","text":...}   text the engine already separated;
+     * {"type":"tool_call","index":N,"id":...?,"name":...?,"arguments":"fragment"};
+     * {"type":"usage","prompt_tokens":N,"completion_tokens":N}.
+     * NULL with *finish_reason set at the end; NULL with *error set on failure (text already
+     * returned stays valid: the reply is partial). May be NULL in the table.
+     */
+    char *(*next_event_json)(ts_sequence *, char **finish_reason, char **error);
+    /**
+     * Registers a flag the engine polls while it waits (generate_text, next_text,
+     * next_event_json); nonzero ends the reply with finish_reason "cancelled". NULL clears it.
+     * The flag must stay valid until cleared or the sequence is freed. May be NULL in the table.
+     */
+    void (*set_cancel_flag)(ts_sequence *, const volatile int32_t *cancel);
+    /**
+     * The models this engine can serve right now, as a JSON array of
+     * {"id":...,"owned_by":...?} (a remote engine asks its server). May be NULL in the table.
+     */
+    char *(*list_models_json)(ts_model *, char **error);
 } ts_engine_vtable;
+
+/** sizeof(ts_engine_vtable) in ABI 1.0, before the 1.1 additions: the least a host accepts. */
+#define TS_ENGINE_VTABLE_SIZE_1_0 (offsetof(ts_engine_vtable, next_event_json))
 
 /* ------------------------------------------------------------------------ */
 /* Tool-parser plugins: wire formats that need code.                          */

@@ -7,8 +7,10 @@ struct ShellOptions {
     var transcript = true
     var pluginPaths: [String] = []
     var positional: [String] = []
+    /// `--remote URL [--remote-mode server-tools|raw]`: every `/load NAME` asks this server.
+    var remote: RemoteLoadOptions?
 
-    static let usageText = "[--model MODEL] [--json] [--no-transcript] [--plugin-path DIR]"
+    static let usageText = "[--model MODEL] [--json] [--no-transcript] [--plugin-path DIR] [--remote URL [--remote-mode server-tools|raw]]"
 
     /// Parses the options; a usage error names the offending argument.
     static func parse(_ arguments: [String]) throws(ShellError) -> ShellOptions {
@@ -19,6 +21,20 @@ struct ShellOptions {
             switch a {
             case "--json": options.json = true
             case "--no-transcript": options.transcript = false
+            case "--remote", "--remote-mode":
+                guard i + 1 < arguments.count else { throw ShellError(.usage, "\(a) needs a value") }
+                i += 1
+                if a == "--remote" {
+                    let mode = options.remote?.mode
+                    options.remote = try RemoteLoadOptions.parse([arguments[i]])
+                    if let mode { options.remote?.mode = mode }
+                } else {
+                    guard ["server-tools", "raw"].contains(arguments[i]) else {
+                        throw ShellError(.usage, "--remote-mode takes server-tools or raw, not '\(arguments[i])'")
+                    }
+                    if options.remote == nil { options.remote = RemoteLoadOptions(url: "") }
+                    options.remote?.mode = arguments[i]
+                }
             case "--model", "-m", "--plugin-path":
                 guard i + 1 < arguments.count else { throw ShellError(.usage, "\(a) needs a value") }
                 i += 1
@@ -28,6 +44,9 @@ struct ShellOptions {
                 options.positional.append(a)
             }
             i += 1
+        }
+        if let remote = options.remote, remote.url.isEmpty {
+            throw ShellError(.usage, "--remote-mode needs --remote URL", fix: "toolshell run SCRIPT --remote http://127.0.0.1:8000 --remote-mode raw")
         }
         return options
     }
@@ -45,6 +64,8 @@ struct ShellSetup {
         let fan = FanOutSink([renderer])
         session = ShellSession(sink: fan, interactive: interactive, baseDirectory: baseDirectory,
                                modelLoader: .standard(pluginPaths: options.pluginPaths))
+        session.pluginPaths = options.pluginPaths
+        session.remoteRedirect = options.remote
         var writer: TranscriptWriter?
         if options.transcript && ProcessInfo.processInfo.environment["TOOLSHELL_NO_TRANSCRIPT"] == nil {
             do {

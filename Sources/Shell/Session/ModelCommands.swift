@@ -6,24 +6,31 @@ extension CommandTable {
     /// /load, /models, /plugins, /set, /show.
     static let modelCommands: [CommandSpec] = [
         CommandSpec(
-            name: "/load", usage: ["/load MODEL"],
-            summary: "load a model by default name or path (GGUF file, or a replay recording)",
+            name: "/load", usage: ["/load MODEL", "/load remote URL [--model NAME] [--api-key-env VAR] [--mode server-tools|raw] [--template MODEL|FILE] [--timeout S] [--retries N] [--dialect D]"],
+            summary: "load a model by default name or path (GGUF file, replay recording), or use a server",
             details: """
             MODEL is a default model name (see /models), a .gguf file, or a .jsonl/.json recording
             for the replay engine. ctx, threads and backend from /set apply. The conversation is kept.
+            \(RemoteLoadOptions.help)
             """,
             completion: .modelNames,
             run: { session, input throws(ShellError) in
                 let words = try input.words()
+                if words.first == "remote" {
+                    try session.loadRemote(try RemoteLoadOptions.parse(Array(words.dropFirst())))
+                    return
+                }
                 guard words.count == 1, let name = words.first else {
-                    throw ShellError(.usage, "/load takes one model name or path", fix: "/load qwen2.5-coder-0.5b")
+                    throw ShellError(.usage, "/load takes one model name or path", fix: "/load qwen2.5-coder-0.5b, or /load remote URL")
                 }
                 try session.loadModel(name)
             }),
         CommandSpec(
-            name: "/models", usage: ["/models"], summary: "list the default models and the models in the cache",
-            details: "", completion: .none,
-            run: { session, _ throws(ShellError) in session.info("/models", session.modelListing()) }),
+            name: "/models", usage: ["/models"],
+            summary: "list the default models and the models in the cache (and a server's models)",
+            details: "With a remote model loaded, also lists the models the server serves (GET /v1/models).",
+            completion: .none,
+            run: { session, _ throws(ShellError) in session.info("/models", try session.modelListing()) }),
         CommandSpec(
             name: "/plugins", usage: ["/plugins"], summary: "list engine and backend plugins found on the search path",
             details: "Search path: --plugin-path, TOOLSHELL_PLUGIN_PATH, then the executable's directory.",
@@ -55,7 +62,14 @@ extension CommandTable {
 
 extension ShellSession {
     /// Loads a model through `modelLoader`, with a progress line in the interactive shell.
+    /// With `toolshell run --remote URL`, a model name is asked of that server instead.
     func loadModel(_ nameOrPath: String) throws(ShellError) {
+        if var redirect = remoteRedirect {
+            redirect.model = nameOrPath
+            redirect.modelIsPreference = true
+            try loadRemote(redirect)
+            return
+        }
         let local = resolvePath(nameOrPath)
         let path = nameOrPath.contains("/") || FileManager.default.fileExists(atPath: local) ? local : nameOrPath
         var lastShown = -1
@@ -78,7 +92,7 @@ extension ShellSession {
         return ""
     }
 
-    func modelListing() -> String {
+    func modelListing() throws(ShellError) -> String {
         var lines = ["default models (cache: \(ModelPaths.cacheDirectory)):"]
         for model in ModelPaths.defaults {
             let path = ModelPaths.cachedPath(of: model)
@@ -92,6 +106,10 @@ extension ShellSession {
             lines.append("other models in the cache:")
             lines += others.map { "  \(ModelPaths.cacheDirectory)/\($0)" }
         }
+        if let remote = model as? TextEngineModel, let url = remote.serverURL, let served = try remote.servedModels() {
+            lines.append("served by \(url):")
+            lines += served.map { "  \($0)\($0 == remote.serverModel ? "  (loaded)" : "")" }
+        }
         if let model { lines.append("loaded: \(model.displayName) (\(model.path))") }
         return lines.joined(separator: "\n")
     }
@@ -101,6 +119,7 @@ extension ShellSession {
         case "model":
             guard let model else { info("/show", "no model loaded; /load MODEL (see /models)"); return }
             var lines = ["model:  \(model.displayName)", "path:   \(model.path)", "engine: \(model.engineName)"]
+            if (model as? TextEngineModel)?.serverURL == nil { lines.append("runs on: this machine") }
             lines += model.details.map { "\($0.0): \($0.1)" }
             info("/show", lines.joined(separator: "\n"))
         case "params":

@@ -104,6 +104,8 @@ final class ShellSession {
     var modelLoader: ModelLoader
     /// Extra plugin directories (--plugin-path).
     var pluginPaths: [String] = []
+    /// `toolshell run --remote URL`: `/load NAME` asks this server for NAME (see RemoteCommands).
+    var remoteRedirect: RemoteLoadOptions?
 
     private(set) var errorCount = 0
     private(set) var expectFailures = 0

@@ -3,30 +3,63 @@ import Foundation
 import PluginABI
 import Schema
 
-/// A model opened by a TEXT engine plugin (replay, remote servers): the plugin yields text
-/// pieces; the shell applies stop strings and counts pieces as generated tokens.
+/// One item a model streams: raw text for the shell's tool parser, or an event the engine
+/// already separated (a server that parses tool calls itself).
+enum ModelStreamItem {
+    case text(String)
+    case event(ShellEvent)
+}
+
+/// A model that can stream engine-parsed events besides raw text (see `ModelStreamItem`).
 @MainActor
-final class TextEngineModel: ShellModel {
+protocol EventStreamingModel: ShellModel {
+    func generateEvents(_ request: GenerationRequest, isCancelled: () -> Bool,
+                        onItem: (ModelStreamItem) -> Void) throws(ShellError) -> GenerationOutcome
+}
+
+/// A model opened by a TEXT engine plugin (replay, remote servers): the plugin yields text
+/// pieces (or, from ABI 1.1, events); the shell applies stop strings and counts pieces as
+/// generated tokens. Constraints are passed to the engine, and for a remote server the reply
+/// is checked against them afterwards (a server may ignore `response_format`).
+@MainActor
+final class TextEngineModel: EventStreamingModel {
     let path: String
     let engineName: String
     let chatTemplate: String?
     let details: [(String, String)]
     let templateVariables: JSONObject
+    /// The server URL when the engine runs the model elsewhere (remote engine).
+    let serverURL: String?
+    /// The model name the server knows the model by.
+    let serverModel: String?
     nonisolated(unsafe) private let vtable: UnsafePointer<ts_engine_vtable>
     nonisolated(unsafe) private let handle: OpaquePointer
+    private let hasEvents: Bool
+    private let hasCancel: Bool
+    private let hasModelList: Bool
 
-    var displayName: String { (path as NSString).lastPathComponent }
+    var displayName: String {
+        if let serverModel, let serverURL { return "\(serverModel) @ \(serverURL)" }
+        return (path as NSString).lastPathComponent
+    }
 
-    init(plugin: LoadedPlugin, path: String, settings: Settings, progress: (Double) -> Void) throws(ShellError) {
+    /// Opens `path` with a TEXT engine; `config` adds engine-specific keys to the config JSON
+    /// and `template` supplies a chat template (and its variables) the engine does not have.
+    init(plugin: LoadedPlugin, path: String, settings: Settings, config extra: JSONObject = JSONObject(),
+         template: (source: String, variables: JSONObject)? = nil, progress: (Double) -> Void) throws(ShellError) {
         guard let vtable = plugin.engineVTable else {
             throw ShellError(.model, "plugin \(plugin.name) is not an engine")
         }
         self.vtable = vtable
         self.path = path
         engineName = plugin.name
+        hasEvents = plugin.engineTableHas(\.next_event_json)
+        hasCancel = plugin.engineTableHas(\.set_cancel_flag)
+        hasModelList = plugin.engineTableHas(\.list_models_json)
         var config = JSONObject()
         config["ctx"] = .integer(Int64(settings.int("ctx") ?? 4096))
         config["threads"] = .integer(Int64(settings.int("threads") ?? 0))
+        for (key, value) in extra { config[key] = value }
         var error: UnsafeMutablePointer<CChar>?
         let opened: OpaquePointer? = withoutActuallyEscaping(progress) { progress in
             var box = progress
@@ -38,23 +71,38 @@ final class TextEngineModel: ShellModel {
         }
         guard let opened else {
             let message = Self.takeString(error, vtable) ?? "unknown error"
-            throw ShellError(.model, "the \(engineName) engine cannot open \(path): \(message)",
-                             fix: "check the file (see the message), or load another model")
+            let (text, fix) = Self.splitFix(message)
+            throw ShellError(.model, "the \(engineName) engine cannot open \(path): \(text)",
+                             fix: fix ?? "check the file (see the message), or load another model")
         }
         handle = opened
         let info = Self.takeString(vtable.pointee.model_info_json?(opened), vtable).flatMap { try? JSONValue.parse($0) }
-        chatTemplate = info?["chat_template"]?.stringValue
+        chatTemplate = template?.source ?? info?["chat_template"]?.stringValue
         var variables = JSONObject()
         for key in ["bos_token", "eos_token"] {
             if let value = info?[key]?.stringValue { variables[key] = .string(value) }
         }
+        for (key, value) in template?.variables ?? JSONObject() { variables[key] = value }
         templateVariables = variables
-        details = (info?.objectValue?.pairs ?? []).filter { !["chat_template", "path", "bos_token", "eos_token"].contains($0.key) }
+        serverURL = info?["url"]?.stringValue
+        serverModel = serverURL == nil ? nil : info?["model"]?.stringValue
+        var facts = (info?.objectValue?.pairs ?? []).filter { !["chat_template", "path", "bos_token", "eos_token", "n_vocab"].contains($0.key) }
             .map { ($0.key, $0.value.stringValue ?? $0.value.jsonString(.compact)) }
+        if let serverURL {
+            facts.insert(("runs on", "the server at \(serverURL) (\(info?["server"]?.stringValue ?? "OpenAI-compatible"))"), at: 0)
+            if template != nil { facts.append(("chat template", "local (rendered by toolshell; raw text parsed by toolshell's parser)")) }
+        }
+        details = facts
     }
 
     deinit {
         vtable.pointee.close_model?(handle)
+    }
+
+    /// Splits an engine message "text (fix: what to do)" into its parts.
+    static func splitFix(_ message: String) -> (String, String?) {
+        guard message.hasSuffix(")"), let range = message.range(of: " (fix: ", options: .backwards) else { return (message, nil) }
+        return (String(message[..<range.lowerBound]), String(message[range.upperBound...].dropLast()))
     }
 
     func tokenize(_ text: String) throws(ShellError) -> [(id: Int32, piece: String)] {
@@ -62,14 +110,43 @@ final class TextEngineModel: ShellModel {
                          fix: "/load a GGUF model to see tokens")
     }
 
+    /// The models the engine can serve (a remote server's /v1/models); nil when the engine cannot list them.
+    func servedModels() throws(ShellError) -> [String]? {
+        guard hasModelList, let list = vtable.pointee.list_models_json else { return nil }
+        var error: UnsafeMutablePointer<CChar>?
+        guard let raw = list(handle, &error), let json = try? JSONValue.parse(takeString(raw) ?? "") else {
+            let (text, fix) = Self.splitFix(takeString(error) ?? "unknown error")
+            throw ShellError(.model, "cannot list the models of \(serverURL ?? path): \(text)", fix: fix)
+        }
+        return (json.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+    }
+
     func generate(_ request: GenerationRequest, isCancelled: () -> Bool,
-                  onPiece: (String) -> Void) throws(ShellError) -> GenerationOutcome
-    {
+                  onPiece: (String) -> Void) throws(ShellError) -> GenerationOutcome {
+        try generateEvents(request, isCancelled: isCancelled) { item in
+            switch item {
+            case .text(let text), .event(.content(let text)): onPiece(text)
+            default: break
+            }
+        }
+    }
+
+    func generateEvents(_ request: GenerationRequest, isCancelled: () -> Bool,
+                        onItem: (ModelStreamItem) -> Void) throws(ShellError) -> GenerationOutcome {
         var error: UnsafeMutablePointer<CChar>?
         guard let sequence = vtable.pointee.create_sequence?(handle, UInt32(request.settings.int("ctx") ?? 4096), &error) else {
             throw ShellError(.model, "cannot start a sequence: \(takeString(error) ?? "unknown error")")
         }
         defer { vtable.pointee.free_sequence?(sequence) }
+        let cancelCell = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        cancelCell.initialize(to: 0)
+        let watcher = hasCancel ? CancelCellWatcher(cell: cancelCell) : nil
+        if hasCancel { vtable.pointee.set_cancel_flag?(sequence, cancelCell) }
+        defer {
+            watcher?.stop()
+            if hasCancel { vtable.pointee.set_cancel_flag?(sequence, nil) }
+            cancelCell.deallocate()
+        }
         var body = JSONObject()
         if let prompt = request.prompt { body["prompt"] = .string(prompt) }
         body["messages"] = .array(request.messages)
@@ -78,30 +155,114 @@ final class TextEngineModel: ShellModel {
         var params = JSONObject()
         for spec in settingSpecs { params[spec.key] = request.settings[spec.key] }
         body["params"] = .object(params)
-        guard vtable.pointee.generate_text?(sequence, JSONValue.object(body).jsonString(.compact), &error) == TS_OK else {
-            throw ShellError(.model, takeString(error) ?? "the \(engineName) engine failed to start generating")
+        if let constraint = request.constraint { body["constraint"] = constraint.engineJSON }
+        let status = vtable.pointee.generate_text?(sequence, JSONValue.object(body).jsonString(.compact), &error)
+        if status == TS_ERR_CANCELLED || (status != TS_OK && isCancelled()) {
+            _ = takeString(error)
+            return GenerationOutcome(promptTokens: nil, generatedTokens: 0, finishReason: "cancelled")
+        }
+        guard status == TS_OK else {
+            let (text, fix) = Self.splitFix(takeString(error) ?? "the \(engineName) engine failed to start generating")
+            throw ShellError(.model, text, fix: fix)
         }
         var stops = StopStringFilter(stops: request.settings.strings("stop"))
         var generated = 0
+        var promptTokens: Int?
+        var completionTokens: Int?
+        var text = ""
+        func emitText(_ piece: String, parsed: Bool) -> Bool {
+            let (emit, stopped) = stops.feed(piece)
+            if !emit.isEmpty {
+                text += emit
+                onItem(parsed ? .event(.content(emit)) : .text(emit))
+            }
+            return stopped
+        }
+        var parsedText = false
+        let finishReason: String
         while true {
             if isCancelled() {
-                if let rest = stops.flush() { onPiece(rest) }
-                return GenerationOutcome(promptTokens: nil, generatedTokens: generated, finishReason: "cancelled")
+                if let rest = stops.flush() { onItem(parsedText ? .event(.content(rest)) : .text(rest)) }
+                return GenerationOutcome(promptTokens: promptTokens, generatedTokens: generated, finishReason: "cancelled")
             }
             var finish: UnsafeMutablePointer<CChar>?
-            guard let raw = vtable.pointee.next_text?(sequence, &finish, &error) else {
+            let raw = hasEvents ? vtable.pointee.next_event_json?(sequence, &finish, &error)
+                                : vtable.pointee.next_text?(sequence, &finish, &error)
+            guard let raw else {
                 if let message = takeString(error) {
-                    throw ShellError(.model, "the \(engineName) engine failed: \(message)")
+                    if let rest = stops.flush() { onItem(parsedText ? .event(.content(rest)) : .text(rest)) }
+                    let (text, fix) = Self.splitFix(message)
+                    throw ShellError(.model, "the \(engineName) engine failed: \(text)", fix: fix)
                 }
-                if let rest = stops.flush() { onPiece(rest) }
-                return GenerationOutcome(promptTokens: nil, generatedTokens: generated,
-                                         finishReason: takeString(finish) ?? "stop")
+                if let rest = stops.flush() {
+                    text += rest
+                    onItem(parsedText ? .event(.content(rest)) : .text(rest))
+                }
+                finishReason = takeString(finish) ?? "stop"
+                break
             }
             let piece = takeString(raw) ?? ""
-            generated += 1
-            let (emit, stopped) = stops.feed(piece)
-            if !emit.isEmpty { onPiece(emit) }
-            if stopped { return GenerationOutcome(promptTokens: nil, generatedTokens: generated, finishReason: "stop") }
+            guard hasEvents else {
+                generated += 1
+                if emitText(piece, parsed: false) { finishReason = "stop"; break }
+                continue
+            }
+            guard let event = try? JSONValue.parse(piece), let type = event["type"]?.stringValue else {
+                throw ShellError(.model, "the \(engineName) engine sent a malformed event: \(piece.prefix(120))")
+            }
+            switch type {
+            case "text", "content":
+                generated += 1
+                parsedText = type == "content"
+                if emitText(event["text"]?.stringValue ?? "", parsed: parsedText) {
+                    return GenerationOutcome(promptTokens: promptTokens, generatedTokens: completionTokens ?? generated, finishReason: "stop")
+                }
+            case "reasoning":
+                generated += 1
+                onItem(.event(.reasoning(event["text"]?.stringValue ?? "")))
+            case "tool_call":
+                generated += 1
+                onItem(.event(.toolCallDelta(index: Int(event["index"]?.int64Value ?? 0), id: event["id"]?.stringValue,
+                                             name: event["name"]?.stringValue, arguments: event["arguments"]?.stringValue ?? "")))
+            case "usage":
+                promptTokens = event["prompt_tokens"]?.int64Value.map { Int($0) } ?? promptTokens
+                completionTokens = event["completion_tokens"]?.int64Value.map { Int($0) } ?? completionTokens
+            default:
+                break  // event types from a newer engine: ignored
+            }
+        }
+        if serverURL != nil, finishReason == "stop", let constraint = request.constraint {
+            try checkServerHonoured(constraint, text: text)
+        }
+        return GenerationOutcome(promptTokens: promptTokens, generatedTokens: completionTokens ?? generated, finishReason: finishReason)
+    }
+
+    /// A server that ignores `response_format` / `structured_outputs` answers free text; say so
+    /// instead of letting the reply pass as constrained.
+    private func checkServerHonoured(_ constraint: OutputConstraint, text: String) throws(ShellError) {
+        let fix = "the reply is kept but the server ignored the constraint; use a server that supports it (vLLM, llama.cpp) or /load remote … --dialect NAME"
+        switch constraint {
+        case .schema(let schema):
+            guard let value = try? JSONValue.parse(text) else {
+                throw ShellError(.model, "the server's reply is not JSON although a schema was sent (response_format / structured_outputs): \(text.prefix(120))", fix: fix)
+            }
+            if let validator = try? SchemaValidator(schema: schema), !validator.isValid(value) {
+                throw ShellError(.model, "the server's reply does not match the schema it was sent: \(text.prefix(120))", fix: fix)
+            }
+        case .regex(let pattern):
+            if let regex = try? NSRegularExpression(pattern: pattern) {
+                let range = NSRange(text.startIndex..., in: text)
+                let match = regex.firstMatch(in: text, options: .anchored, range: range)
+                if match?.range != range {
+                    throw ShellError(.model, "the server's reply does not match the regex it was sent: \(text.prefix(120))", fix: fix)
+                }
+            }
+        case .choice(let options):
+            if !options.contains(text) {
+                throw ShellError(.model, "the server's reply is not one of the choices it was sent: \(text.prefix(120))", fix: fix)
+            }
+        case .grammar:
+            break  // no local GBNF matcher to check against
         }
     }
 
@@ -114,6 +275,49 @@ final class TextEngineModel: ShellModel {
         guard let pointer else { return nil }
         defer { vtable.pointee.free_string?(pointer) }
         return String(cString: pointer)
+    }
+}
+
+extension OutputConstraint {
+    /// The constraint as a TEXT engine receives it in the request's `constraint` member:
+    /// {"type":"schema","schema":…} | {"type":"regex","pattern":…} | {"type":"choice","choices":[…]} |
+    /// {"type":"grammar","grammar":"GBNF text"}.
+    var engineJSON: JSONValue {
+        switch self {
+        case .schema(let schema): return ["type": "schema", "schema": schema]
+        case .regex(let pattern): return ["type": "regex", "pattern": .string(pattern)]
+        case .choice(let options): return ["type": "choice", "choices": .array(options.map { .string($0) })]
+        case .grammar(let text, _): return ["type": "grammar", "grammar": .string(text)]
+        }
+    }
+}
+
+/// Raises an engine's cancel cell when Ctrl-C sets the shell's interrupt flag (polled every 20 ms
+/// on a background thread, since the engine blocks the main thread while it waits).
+final class CancelCellWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    nonisolated(unsafe) private let cell: UnsafeMutablePointer<Int32>
+
+    init(cell: UnsafeMutablePointer<Int32>) {
+        self.cell = cell
+        Thread.detachNewThread { [self] in
+            while true {
+                // The store happens under the lock, so after stop() returns the cell is never touched.
+                lock.lock()
+                guard running else { lock.unlock(); return }
+                if interruptRequested() { UnsafeMutableRawPointer(self.cell).storeBytes(of: 1, as: Int32.self) }
+                lock.unlock()
+                usleep(20_000)
+            }
+        }
+    }
+
+    /// Stops the thread; after it returns the cell is no longer touched.
+    func stop() {
+        lock.lock()
+        running = false
+        lock.unlock()
     }
 }
 

@@ -108,16 +108,44 @@ extension ShellSession {
             var pieces: [String] = []
             let started = Date()
             var firstPiece: Date?
-            let outcome = try model.generate(request, isCancelled: { self.interrupts.isRequested }) { piece in
-                if firstPiece == nil { firstPiece = Date() }
-                pieces.append(piece)
-                for event in parser.feed(piece) { emit(reply.apply(event, newID: newCallID)) }
+            var failure: ShellError?
+            var outcome: GenerationOutcome
+            do {
+                if let streaming = model as? any EventStreamingModel {
+                    // Engines that parse tool calls themselves (a remote server) hand over events;
+                    // raw text still goes through the active parser.
+                    outcome = try streaming.generateEvents(request, isCancelled: { self.interrupts.isRequested }) { item in
+                        if firstPiece == nil { firstPiece = Date() }
+                        switch item {
+                        case .text(let piece):
+                            pieces.append(piece)
+                            for event in parser.feed(piece) { emit(reply.apply(event, newID: newCallID)) }
+                        case .event(let event):
+                            if case .content(let text) = event { pieces.append(text) }
+                            emit(reply.apply(event, newID: newCallID))
+                        }
+                    }
+                } else {
+                    outcome = try model.generate(request, isCancelled: { self.interrupts.isRequested }) { piece in
+                        if firstPiece == nil { firstPiece = Date() }
+                        pieces.append(piece)
+                        for event in parser.feed(piece) { emit(reply.apply(event, newID: newCallID)) }
+                    }
+                }
+            } catch {
+                // Nothing arrived: the conversation is as before the reply (the user message stays, /retry works).
+                guard firstPiece != nil else { throw error }
+                // A reply cut by a failure (server gone, stream cut, malformed stream, a constraint the
+                // server ignored): what arrived is kept and recorded as partial (finish reason "error").
+                failure = error
+                outcome = GenerationOutcome(promptTokens: nil, generatedTokens: pieces.count, finishReason: "error")
             }
             for event in parser.finish() { emit(reply.apply(event, newID: newCallID)) }
             let finished = Date()
             let cancelled = outcome.finishReason == "cancelled"
             emit(.modelOutput(pieces: pieces, finishReason: outcome.finishReason))
-            if cancelled { reply.calls.removeAll() }
+            // A call cut off mid-stream is not run.
+            if cancelled || failure != nil { reply.calls.removeAll() }
             for (index, call) in reply.calls.enumerated() {
                 emit(.toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments))
             }
@@ -131,6 +159,11 @@ extension ShellSession {
             record.reasoning += reply.reasoning
             record.toolCalls += reply.calls
             lastTurn = record
+            if var failure {
+                if failure.location == nil { failure.location = location }
+                emit(.error(failure))
+                return
+            }
             if cancelled {
                 emit(.error(ShellError(.cancelled, "generation stopped (Ctrl-C); the partial reply is kept",
                                        fix: "/retry generates it again, /undo drops the exchange")))
