@@ -76,6 +76,31 @@ import Testing
         #expect(bodies[3] == ["grammar": "root ::= \"yes\" | \"no\"\n"])
     }
 
+    @Test func rawModeSendsOurPromptToCompletions() throws {
+        // Raw mode: toolshell renders the prompt with the model's template, the server continues it
+        // on /v1/completions (vLLM: skip_special_tokens false, so markers survive), the shell's
+        // parser reads the text; a required call goes out as vLLM's structural_tag (a JSON string).
+        let log = directory + "/requests.jsonl"
+        let server = try ServerProcess.fake("ok", requestLog: log)
+        defer { server.stop() }
+        let run = try run("""
+        /load remote \(server.url) --mode raw --template qwen2.5-coder-0.5b
+        /tools add get_weather city
+        /tool-choice required
+        Weather in Paris?
+        /expect content ^Hello world$
+        """)
+        #expect(run.status == 0, "\(run.summary)")
+        let sent = try JSONValue.parse(String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")[0].description)
+        #expect(sent["path"]?.stringValue == "/v1/completions")
+        let prompt = sent["body"]?["prompt"]?.stringValue ?? ""
+        #expect(prompt.hasSuffix("<|im_start|>assistant\n") && prompt.contains("<tools>"), "\(prompt)")
+        #expect(sent["body"]?["skip_special_tokens"] == .bool(false))
+        let tag = try JSONValue.parse(sent["body"]?["structured_outputs"]?["structural_tag"]?.stringValue ?? "")
+        #expect(tag["type"]?.stringValue == "structural_tag")
+        #expect(tag["format"]?["at_least_one"] == .bool(true))
+    }
+
     @Test func serverKilledMidStream() throws {
         let server = try ServerProcess.fake("kill")
         defer { server.stop() }

@@ -32,6 +32,8 @@ struct ToolshellRun {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// The session transcript's events (model_output is only there), when one was written.
+    var transcript: [JSONValue] = []
 
     var events: [JSONValue] { stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) } }
 
@@ -65,8 +67,14 @@ func runToolshell(_ arguments: [String], environment extra: [String: String] = [
     process.waitUntilExit()
     let out = FileManager.default.contents(atPath: outPath) ?? Data()
     let err = FileManager.default.contents(atPath: errPath) ?? Data()
+    var transcript: [JSONValue] = []
+    let transcripts = dir + "/state/toolshell/transcripts"
+    for name in ((try? FileManager.default.contentsOfDirectory(atPath: transcripts)) ?? []).sorted() {
+        let text = (try? String(contentsOfFile: transcripts + "/" + name, encoding: .utf8)) ?? ""
+        transcript += text.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+    }
     return ToolshellRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                        stderr: String(decoding: err, as: UTF8.self))
+                        stderr: String(decoding: err, as: UTF8.self), transcript: transcript)
 }
 
 /// Why a test server did not come up.

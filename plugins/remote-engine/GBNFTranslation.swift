@@ -1,4 +1,5 @@
 import Foundation
+import Schema
 
 // Regex and choice constraints as llama.cpp GBNF, for servers built on llama.cpp
 // (llama.cpp's server, llama-cpp-python) whose only non-JSON constraint is `grammar`.
@@ -25,6 +26,49 @@ enum GBNFTranslation {
         guard parser.atEnd else { throw GBNFTranslationError(message: "unbalanced ')' at offset \(parser.position)") }
         return "root ::= \(body)\n"
     }
+
+    /// A grammar that forces the calls of a structural tag (the xgrammar JSON the tool parsers
+    /// build) from the first token: nil when calls are optional (`at_least_one` false) or a
+    /// part has no GBNF form (free text up to an end marker). Arguments are any JSON object
+    /// (the schema itself is not compiled to GBNF; the server checks nothing beyond JSON).
+    static func structuralTag(_ tag: JSONValue) -> String? {
+        let format = tag["format"] ?? tag
+        guard format["type"]?.stringValue == "triggered_tags", format["at_least_one"] == .bool(true),
+              let tags = format["tags"]?.arrayValue, !tags.isEmpty else { return nil }
+        var rules: [String] = []
+        func tagRule(_ t: JSONValue) -> String? {
+            guard t["type"]?.stringValue == "tag", let begin = t["begin"]?.stringValue, let end = t["end"]?.stringValue,
+                  let content = t["content"], let body = contentRule(content) else { return nil }
+            return "\(literal(begin)) \(body) \(literal(end))"
+        }
+        func contentRule(_ c: JSONValue) -> String? {
+            switch c["type"]?.stringValue {
+            case "json_schema": return "jsonobject"
+            case "tags_with_separator":
+                guard let inner = c["tags"]?.arrayValue, !inner.isEmpty else { return nil }
+                let alternatives = inner.compactMap(tagRule)
+                guard alternatives.count == inner.count, let separator = c["separator"]?.stringValue else { return nil }
+                let name = "section\(rules.count)"
+                rules.append("\(name) ::= (\(alternatives.joined(separator: " | "))) (\(literal(separator)) (\(alternatives.joined(separator: " | "))))*")
+                return name
+            default: return nil
+            }
+        }
+        let alternatives = tags.compactMap(tagRule)
+        guard alternatives.count == tags.count else { return nil }
+        let call = "(" + alternatives.joined(separator: " | ") + ")"
+        return (["root ::= \(call) ([ \\n]* \(call))*"] + rules + jsonRules).joined(separator: "\n") + "\n"
+    }
+
+    /// JSON values (after llama.cpp's grammars/json.gbnf, with `jsonobject` as the entry point).
+    static let jsonRules = [
+        #"jsonobject ::= "{" jws ( jstring ":" jws jvalue ( "," jws jstring ":" jws jvalue )* )? "}" jws"#,
+        #"jvalue ::= jsonobject | jarray | jstring | jnumber | ( "true" | "false" | "null" ) jws"#,
+        #"jarray ::= "[" jws ( jvalue ( "," jws jvalue )* )? "]" jws"#,
+        #"jstring ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"" jws"#,
+        #"jnumber ::= ( "-"? ( [0-9] | [1-9] [0-9]{0,15} ) ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]{1,15} )? jws"#,
+        #"jws ::= | " " | "\n" [ \t]{0,20}"#,
+    ]
 
     /// A GBNF string literal.
     static func literal(_ text: String) -> String {

@@ -270,7 +270,14 @@ final class HTTPConnection {
 
     /// Fills the buffer; false at end of stream.
     private func fill(during: String) throws(HTTPFailure) -> Bool {
-        if bufferStart > 0 && bufferStart == buffer.count { buffer.removeAll(keepingCapacity: true); bufferStart = 0 }
+        // Drop consumed bytes so a long stream does not grow the buffer.
+        if bufferStart == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            bufferStart = 0
+        } else if bufferStart > 65536 {
+            buffer.removeFirst(bufferStart)
+            bufferStart = 0
+        }
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -288,17 +295,18 @@ final class HTTPConnection {
 
     /// One line without its CRLF (or LF); nil at end of stream with nothing buffered.
     func readLine(during: String, limit: Int = 1 << 20) throws(HTTPFailure) -> String? {
-        var searchFrom = bufferStart
+        // Bytes already searched, counted from bufferStart (fill may move the buffer's contents).
+        var scanned = 0
         while true {
-            if let nl = buffer[searchFrom...].firstIndex(of: 10) {
+            if let nl = buffer[(bufferStart + scanned)...].firstIndex(of: 10) {
                 var end = nl
                 if end > bufferStart && buffer[end - 1] == 13 { end -= 1 }
                 let line = String(decoding: buffer[bufferStart..<end], as: UTF8.self)
                 bufferStart = nl + 1
                 return line
             }
-            searchFrom = buffer.count
-            if buffer.count - bufferStart > limit { throw .protocolError("a header line is longer than \(limit) bytes") }
+            scanned = buffer.count - bufferStart
+            if scanned > limit { throw .protocolError("a line is longer than \(limit) bytes") }
             if try !fill(during: during) {
                 if bufferStart == buffer.count { return nil }
                 throw .broken("the connection closed in the middle of a line")

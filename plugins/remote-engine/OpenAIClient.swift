@@ -322,8 +322,14 @@ struct RequestBuilder {
             case .openai: throw unsupported()
             }
         case "structural_tag":
-            guard dialect == .vllm, let tag = constraint["structural_tag"] else { return }
-            body["structured_outputs"] = ["structural_tag": .string(tag.jsonString(.compact))]
+            // A tool call the reply must start with (raw mode, tool_choice required or named).
+            guard let tag = constraint["structural_tag"] else { return }
+            switch dialect {
+            case .vllm: body["structured_outputs"] = ["structural_tag": .string(tag.jsonString(.compact))]
+            case .llamacpp, .llamaCppPython:
+                if let text = GBNFTranslation.structuralTag(tag) { grammar(text) }
+            case .openai: break  // no way to force it; the parser reads whatever comes
+            }
         default:
             throw RemoteError("unknown constraint type '\(type)'")
         }

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import GGUF
 import Schema
+import ToolParsers
 
 /// What `/load remote URL …` (or `toolshell run --remote URL`) configures.
 struct RemoteLoadOptions: Sendable, Equatable {
@@ -128,6 +129,19 @@ extension ShellSession {
         }
         let loaded = try TextEngineModel(plugin: plugin, path: options.url, settings: settings,
                                          config: options.engineConfig(model: model), template: template, progress: { _ in })
+        if options.mode == "raw" {
+            loaded.structuralTag = { [weak self] request in
+                guard let self, let name = self.activeParserName, let format = self.parserRegistry.format(named: name) else { return nil }
+                let choice: ToolChoice
+                switch request.toolChoice {
+                case .named(let n): choice = .named(n)
+                case .none: choice = .none
+                case .auto: choice = .auto
+                case .required: choice = .required
+                }
+                return try? format.structuralTag(tools: request.tools, choice: choice)
+            }
+        }
         self.model = loaded
         info("/load", "using \(loaded.displayName) (remote engine, \(options.mode == "raw" ? "raw text through toolshell's parser" : "the server parses tool calls"))\(activeParserName.map { "; tool parser: \($0)" } ?? "")")
     }

@@ -34,6 +34,9 @@ final class TextEngineModel: EventStreamingModel {
     let serverModel: String?
     nonisolated(unsafe) private let vtable: UnsafePointer<ts_engine_vtable>
     nonisolated(unsafe) private let handle: OpaquePointer
+    /// Raw mode: the active parser's structural tag for a request that must call a tool (sent to
+    /// servers that take one, e.g. vLLM's structured_outputs.structural_tag).
+    var structuralTag: ((GenerationRequest) -> JSONValue?)?
     private let hasEvents: Bool
     private let hasCancel: Bool
     private let hasModelList: Bool
@@ -155,7 +158,11 @@ final class TextEngineModel: EventStreamingModel {
         var params = JSONObject()
         for spec in settingSpecs { params[spec.key] = request.settings[spec.key] }
         body["params"] = .object(params)
-        if let constraint = request.constraint { body["constraint"] = constraint.engineJSON }
+        if let constraint = request.constraint {
+            body["constraint"] = constraint.engineJSON
+        } else if request.forceToolCall, let tag = structuralTag?(request) {
+            body["constraint"] = ["type": "structural_tag", "structural_tag": tag]
+        }
         let status = vtable.pointee.generate_text?(sequence, JSONValue.object(body).jsonString(.compact), &error)
         if status == TS_ERR_CANCELLED || (status != TS_OK && isCancelled()) {
             _ = takeString(error)
