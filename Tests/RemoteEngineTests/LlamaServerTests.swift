@@ -34,20 +34,15 @@ import Testing
         }
         let port = freeLoopbackPort()
         let logPath = temporaryDirectory("llama-server") + "/server.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.venvPython)
-        process.arguments = ["-m", "llama_cpp.server", "--model", Self.model, "--model_alias", "qwen2.5-coder-0.5b",
-                             "--host", "127.0.0.1", "--port", String(port), "--n_ctx", "4096", "--n_threads", "2"]
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let server = ServerProcess(process: process, port: port, logPath: logPath)
+        let child = try SpawnedChild([Self.venvPython, "-m", "llama_cpp.server", "--model", Self.model,
+                                      "--model_alias", "qwen2.5-coder-0.5b", "--host", "127.0.0.1", "--port", String(port),
+                                      "--n_ctx", "4096", "--n_threads", "2"],
+                                     stdout: logPath, stderr: logPath + ".err")
+        let server = ServerProcess(child: child, port: port, logPath: logPath + ".err")
         let deadline = Date().addingTimeInterval(600)
         while Date() < deadline {
             if portAcceptsConnections(port) { return server }
-            if !process.isRunning { break }
+            if !child.isRunning { break }
             usleep(200_000)
         }
         server.stop()

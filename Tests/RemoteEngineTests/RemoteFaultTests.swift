@@ -202,14 +202,8 @@ import Testing
         """)
         let dir = temporaryDirectory("sigint")
         let outPath = dir + "/out"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildProductsDirectory + "/toolshell")
-        process.arguments = ["run", path, "--json", "--no-transcript"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try SpawnedChild([buildProductsDirectory + "/toolshell", "run", path, "--json", "--no-transcript"],
+                                     stdout: outPath, stderr: dir + "/err")
         // Wait (without a time limit that matters) until the turn has started, then interrupt.
         var started = false
         for _ in 0..<6000 where !started {
@@ -218,10 +212,9 @@ import Testing
         }
         #expect(started)
         usleep(300_000)  // let the request reach its wait; the outcome does not depend on this pause
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let run = ToolshellRun(status: process.terminationStatus,
-                               stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "", stderr: "")
+        child.signal(SIGINT)
+        let status = child.wait()
+        let run = ToolshellRun(status: status, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "", stderr: "")
         let errors = run.events("error")
         #expect(errors.contains { $0["kind"]?.stringValue == "cancelled" }, "\(run.summary)")
         #expect(!errors.contains { $0["message"]?.stringValue?.contains("no answer within") == true }, "\(run.summary)")

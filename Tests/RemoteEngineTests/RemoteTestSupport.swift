@@ -46,25 +46,71 @@ struct ToolshellRun {
     var summary: String { "status \(status)\nstdout:\n\(stdout.suffix(6000))\nstderr:\n\(stderr.suffix(3000))" }
 }
 
-/// Runs the built toolshell binary (stdout and stderr go through files, so neither pipe can fill up).
+/// A child process started with posix_spawn (stdout and stderr to files) and reaped with
+/// waitpid on its own pid: Foundation's Process on Linux can miss a child's exit when many
+/// tests spawn processes at once, and its waitUntilExit then never returns.
+final class SpawnedChild: @unchecked Sendable {
+    let pid: pid_t
+    private var exitStatus: Int32?
+    private let lock = NSLock()
+
+    init(_ argv: [String], environment extra: [String: String] = [:], stdout: String, stderr: String) throws {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in extra { env[k] = v }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cArgs + cEnv { free(p) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, argv[0], &actions, nil, &cArgs, &cEnv)
+        guard status == 0 else { throw ServerStartError(description: "cannot run \(argv[0]): \(String(cString: strerror(status)))") }
+        pid = child
+    }
+
+    /// Whether the child is still running (reaps it when it has ended).
+    var isRunning: Bool {
+        lock.lock(); defer { lock.unlock() }
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { exitStatus = status; return false }
+        return true
+    }
+
+    /// Waits for the end; returns the exit code (128 + signal when killed by one).
+    @discardableResult
+    func wait() -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        if exitStatus == nil {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            exitStatus = status
+        }
+        let status = exitStatus!
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
+    /// Sends a signal to this child (by its pid) unless it has already been reaped.
+    func signal(_ number: Int32) {
+        if isRunning { kill(pid, number) }
+    }
+}
+
+/// Runs the built toolshell binary to completion (stdout and stderr through files).
 func runToolshell(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ToolshellRun {
     let dir = temporaryDirectory("run")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let outPath = dir + "/out", errPath = dir + "/err"
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: buildProductsDirectory + "/toolshell")
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
+    var env = extra
     env["XDG_STATE_HOME"] = dir + "/state"
-    for (k, v) in extra { env[k] = v }
-    process.environment = env
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    try process.run()
-    process.waitUntilExit()
+    let child = try SpawnedChild([buildProductsDirectory + "/toolshell"] + arguments, environment: env,
+                                 stdout: outPath, stderr: errPath)
+    let status = child.wait()
     let out = FileManager.default.contents(atPath: outPath) ?? Data()
     let err = FileManager.default.contents(atPath: errPath) ?? Data()
     var transcript: [JSONValue] = []
@@ -73,7 +119,7 @@ func runToolshell(_ arguments: [String], environment extra: [String: String] = [
         let text = (try? String(contentsOfFile: transcripts + "/" + name, encoding: .utf8)) ?? ""
         transcript += text.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
     }
-    return ToolshellRun(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+    return ToolshellRun(status: status, stdout: String(decoding: out, as: UTF8.self),
                         stderr: String(decoding: err, as: UTF8.self), transcript: transcript)
 }
 
@@ -84,12 +130,12 @@ struct ServerStartError: Error, CustomStringConvertible {
 
 /// A server process the test started; killed (by its pid, with SIGKILL) when stopped.
 final class ServerProcess: @unchecked Sendable {
-    let process: Process
+    let child: SpawnedChild
     let port: Int
     let logPath: String
 
-    init(process: Process, port: Int, logPath: String) {
-        self.process = process
+    init(child: SpawnedChild, port: Int, logPath: String) {
+        self.child = child
         self.port = port
         self.logPath = logPath
     }
@@ -99,8 +145,8 @@ final class ServerProcess: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        child.signal(SIGKILL)
+        child.wait()
     }
 
     deinit { stop() }
@@ -110,24 +156,20 @@ final class ServerProcess: @unchecked Sendable {
         let dir = temporaryDirectory("fake")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake_openai_server.py").path
         let portFile = dir + "/port"
-        FileManager.default.createFile(atPath: portFile, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, scenario] + (requestLog.map { ["--log", $0] } ?? [])
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: portFile))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try SpawnedChild(["/usr/bin/env", "python3", script, scenario] + (requestLog.map { ["--log", $0] } ?? []),
+                                     stdout: portFile, stderr: dir + "/stderr")
         // Generous: the machine may be busy. No assertion depends on how long this takes.
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
                let line = text.split(separator: "\n").first, let port = Int(line) {
-                return ServerProcess(process: process, port: port, logPath: portFile)
+                return ServerProcess(child: child, port: port, logPath: portFile)
             }
-            if !process.isRunning { break }
+            if !child.isRunning { break }
             usleep(50_000)
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        child.signal(SIGKILL)
+        child.wait()
         throw ServerStartError(description: "the fake server (\(scenario)) did not print its port")
     }
 }
