@@ -98,15 +98,17 @@ import Testing
         let structured = try runExample("structured-output.tsh", remote: nil, mode: nil)
         #expect(weather.events("stats").allSatisfy { $0["prompt_tokens"]?.int64Value != nil })
         #expect(weather.events("expect").count == 2 && structured.events("expect").count == 3)
-        // Known gap of the local engine (not of the remote one): the shell does not hand the
-        // active constraint or the parser's structural tag to the local generation loop yet
-        // (EngineModel.constraintFactory is unset), so the forced call and /schema and /choice
-        // are not applied and those /expects fail. Once that is wired this block records no issue,
-        // withKnownIssue then fails, and the block should become plain expectations.
-        withKnownIssue("the local engine does not apply constraints or forced tool calls yet") {
+        // The regex and choice parts of structured-output.tsh hold locally (grammar matcher wired).
+        let structuredExpects = structured.events("expect")
+        #expect(structuredExpects.dropFirst().allSatisfy { $0["passed"] == .bool(true) }, "\(structured.summary)")
+        // Known gaps of the local engine (not of the remote one), as of this commit: JSON Schema
+        // constraints wait for the schema compiler, and the parser's structural tag (the forced
+        // call of /tool-choice required) is not handed to the local generation loop. When those
+        // land this block records no issue and withKnownIssue fails: turn it into plain expectations.
+        withKnownIssue("the local engine has no schema compiler and no forced tool calls yet") {
             expectAllPassed(weather, count: 2, "weather-agent.tsh, local")
             #expect(firstReplyText(weather).contains("<tool_call>"), "local: \(weather.summary)")
-            expectAllPassed(structured, count: 3, "structured-output.tsh, local")
+            #expect(structuredExpects.first?["passed"] == .bool(true), "\(structured.summary)")
         }
     }
 }
