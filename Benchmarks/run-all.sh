@@ -34,4 +34,23 @@ if [ -x "$vllm_python" ]; then
 else
     record "parse" "$("$bin" bench parse --json)"
 fi
+# Token masks (Benchmarks/mask/README.md), next to xgrammar/llguidance when their venv exists.
+grammar_python="${GRAMMAR_REF_PYTHON:-/work/venvs/grammar-ref/bin/python}"
+ref=()
+[ -x "$grammar_python" ] && ref=(--compare-reference "$grammar_python")
+m=Benchmarks/mask
+mask() {  # mask NAME CONSTRAINT-ARGS... ; a constraint this build cannot compile is recorded as an error
+    local name="$1"; shift
+    local result
+    if result="$("$bin" bench mask "$@" --model qwen2.5-coder-0.5b "${ref[@]}" --json 2>/tmp/toolshell-mask-err)"; then
+        record "mask $name" "$result"
+    else
+        record "mask $name" "{\"error\":$(python3 -c 'import json,sys; print(json.dumps(sys.stdin.read().strip()))' </tmp/toolshell-mask-err)}"
+    fi
+}
+mask json --gbnf "$m/json.gbnf" --instance "$m/json.json"
+mask lowercase80 --gbnf "$m/lowercase80.gbnf" --instance "$m/lowercase80.txt"
+mask date --regex "$(cat "$m/date.regex")" --instance "$m/date.txt"
+mask choice --choice "$(cat "$m/choice.list")"
+mask tool-arguments --schema "$m/tool-arguments.schema.json" --instance "$m/tool-arguments.json"
 echo "results: $out"

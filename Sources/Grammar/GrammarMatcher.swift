@@ -81,6 +81,9 @@ public final class CompiledGrammar: @unchecked Sendable {
         let l = automaton.loops[Int(li)]
         guard l.consumes else { return (counter, false) }
         let h = Int32(options.counterHorizon)
+        // An unbounded loop saturates its counter at `min`: nothing is abstracted there, so
+        // long tokens need no run-time check.
+        if l.max < 0 && counter >= l.min { return (l.min, false) }
         let farFromMax = l.max < 0 || l.max - counter > h
         if counter >= l.min && farFromMax { return (l.min, true) }
         if l.min - counter > h && farFromMax { return (0, true) }

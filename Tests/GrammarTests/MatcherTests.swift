@@ -129,6 +129,37 @@ struct MatcherTests {
         #expect(checkedSteps > 300)
     }
 
+    /// Unbounded repeats past their minimum keep their exact counter in the cache key (no run-time
+    /// check of long tokens): with horizon 1 every 2- and 3-byte token is decided by the cached
+    /// walk, and the masks must still equal the byte-prefix reference at every step.
+    @Test(arguments: ["root ::= (\"a\" [bc]{2,} \"a\")+ \"b\"", "root ::= (r \"c\"){1,} \"a\"\nr ::= [ab]{3,} | \"c\" r"])
+    func saturatedRepeatsAgreeWithBytePrefixes(_ source: String) throws {
+        let vocab = Self.tinyVocabulary()
+        let eog = Int32(vocab.count - 1)
+        let g = try GBNF.parse(source)
+        let reference = try GrammarRecognizer(g)
+        var rng = MatcherRNG(seed: 7)
+        var nonEmptySteps = 0
+        for _ in 0..<20 {
+            let m = GrammarMatcher(try CompiledGrammar(g, vocabulary: vocab, options: MatcherOptions(contextDepth: 2, counterHorizon: 1)))
+            var prefix: [UInt8] = []
+            for _ in 0..<14 {
+                let allowed = Set(m.allowedTokens())
+                var expected = Set<Int32>()
+                for t in 0..<(vocab.count - 2) where reference.isPrefix(prefix + vocab.tokenBytes[t]) { expected.insert(Int32(t)) }
+                if reference.matches(prefix) { expected.insert(eog) }
+                #expect(allowed == expected, "\(source) after \(String(decoding: prefix, as: UTF8.self))")
+                guard !allowed.isEmpty else { break }
+                nonEmptySteps += 1
+                let pick = Array(allowed).sorted()[rng.below(allowed.count)]
+                #expect(m.accept(token: pick))
+                if pick == eog { break }
+                prefix += vocab.tokenBytes[Int(pick)]
+            }
+        }
+        #expect(nonEmptySteps > 100)
+    }
+
     @Test func rejectsDisallowedTokensAndRollsBack() throws {
         let vocab = Self.tinyVocabulary()
         let g = try GBNF.parse("root ::= \"ab\" [bc]{2,40} \"a\"")

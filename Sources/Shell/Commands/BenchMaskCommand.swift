@@ -129,6 +129,7 @@ enum BenchMaskCommand {
             ("compile_ms", number(median(compileMs))),
             ("mask_us", summary(cold.times)),
             ("mask_us_cached", summary(warm.times)),
+            ("slowest_first_pass", slowest(cold.times, ids: ids, vocabulary: vocabulary)),
             ("cache_entries", .integer(Int64(compiled.cachedEntries))),
             ("cache_sets", .integer(Int64(compiled.internedSets))),
             ("trie_nodes", .integer(Int64(vocabulary.trieNodeCount))),
@@ -163,6 +164,16 @@ enum BenchMaskCommand {
             if let reference { print("reference: \(reference.jsonString(.compact))") }
         }
         return 0
+    }
+
+    /// The three slowest masks of a pass: the position (mask before token `at`), the token
+    /// read there (its text) and the time.
+    static func slowest(_ times: [Double], ids: [Int32], vocabulary: TokenVocabulary) -> JSONValue {
+        let top = times.indices.sorted { times[$0] > times[$1] }.prefix(3)
+        return .array(top.map { k in
+            let text = k < ids.count ? String(decoding: vocabulary.tokenBytes[Int(ids[k])], as: UTF8.self) : "<end>"
+            return .object(JSONObject([("at", .integer(Int64(k))), ("token", .string(text)), ("us", number(times[k]))]))
+        })
     }
 
     static func number(_ v: Double) -> JSONValue {
