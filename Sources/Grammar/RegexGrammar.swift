@@ -323,6 +323,70 @@ struct RegexPattern {
         return out
     }
 
+    /// True when the search language holds every string (an unanchored branch that can match empty).
+    var isUniversalSearch: Bool {
+        branches.contains { !$0.anchoredStart && !$0.anchoredEnd && Self.lengthRange($0.node).0 == 0 }
+    }
+
+    /// The strings the search does NOT match, for the shapes property-name patterns take: a
+    /// class searched anywhere (`[abc]`, `.+`), or an anchored run of classes with one repeated
+    /// class last (`^abc`, `^[a-z][a-z0-9_]*$`, `^[0-9a-z-]{1,255}$`); nil for anything else.
+    func searchComplement(encoding enc: RegexEncoding) -> GrammarExpr? {
+        if isUniversalSearch { return .nothing }
+        guard branches.count == 1 else { return nil }
+        let b = branches[0]
+        let anyChar = Self.classExpr(Self.anyCodePoint, enc)
+        let anyStar = GrammarExpr.repeat(anyChar, min: 0, max: nil)
+        func cls(_ c: [ClosedRange<UInt32>]) -> GrammarExpr { Self.classExpr(c, enc) }
+        func notIn(_ c: [ClosedRange<UInt32>]) -> GrammarExpr { Self.classExpr(UTF8Ranges.complement(c), enc) }
+        if !b.anchoredStart {
+            guard !b.anchoredEnd else { return nil }
+            switch b.node {
+            case .chars(let c), .repeat(.chars(let c), 1, _): return .repeat(notIn(c), min: 0, max: nil)
+            default: return nil
+            }
+        }
+        // Flatten to fixed classes plus an optional repeated class at the end.
+        var fixed: [[ClosedRange<UInt32>]] = []
+        var tail: (c: [ClosedRange<UInt32>], lo: Int, hi: Int?)? = nil
+        let items: [RegexNode]
+        if case .sequence(let xs) = b.node { items = xs } else if case .empty = b.node { items = [] } else { items = [b.node] }
+        for (i, x) in items.enumerated() {
+            switch x {
+            case .chars(let c): fixed.append(c)
+            case .repeat(.chars(let c), let lo, let hi) where hi == lo && lo <= 32 && i < items.count - 1:
+                for _ in 0..<lo { fixed.append(c) }
+            case .repeat(.chars(let c), let lo, let hi) where i == items.count - 1:
+                tail = (c, lo, hi)
+            default: return nil
+            }
+        }
+        func prefix(_ n: Int) -> [GrammarExpr] { fixed.prefix(n).map { cls($0) } }
+        var alts: [GrammarExpr] = []
+        // A deviation inside the fixed part, or stopping before its end.
+        for i in fixed.indices {
+            alts.append(.sequence(prefix(i) + [notIn(fixed[i]), anyStar]))
+            alts.append(.sequence(prefix(i)))
+        }
+        let all = prefix(fixed.count)
+        if let t = tail {
+            if b.anchoredEnd {
+                var rest: [GrammarExpr] = [.sequence([anyStar, notIn(t.c), anyStar])]
+                if t.lo > 0 { rest.append(.repeat(anyChar, min: 0, max: t.lo - 1)) }
+                if let hi = t.hi { rest.append(.repeat(anyChar, min: hi + 1, max: nil)) }
+                alts.append(.sequence(all + [.choice(rest)]))
+            } else {
+                for j in 0..<t.lo {
+                    let run = GrammarExpr.repeat(cls(t.c), min: j, max: j)
+                    alts.append(.sequence(all + [run, .choice([.empty, .sequence([notIn(t.c), anyStar])])]))
+                }
+            }
+        } else if b.anchoredEnd {
+            alts.append(.sequence(all + [.repeat(anyChar, min: 1, max: nil)]))
+        }
+        return .choice(alts)
+    }
+
     /// Whether `s` matches (full match, or contains a match with `search`). Used to test
     /// literal property names and enum strings against patterns.
     func matches(_ s: String, search: Bool) -> Bool {

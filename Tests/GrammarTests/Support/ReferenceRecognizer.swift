@@ -21,7 +21,19 @@ struct ReferenceRecognizer {
         var ntCount = grammar.rules.count
         var prods: [Production] = []
         func newNT() -> Int { ntCount += 1; return ntCount - 1 }
+        // Identical sub-expressions (whitespace runs, string characters…) share their nonterminals.
+        var cache: [GrammarExpr: [Symbol]] = [:]
         func symbols(_ e: GrammarExpr) -> [Symbol] {
+            switch e {
+            case .choice, .repeat:
+                if let c = cache[e] { return c }
+                let s = build(e)
+                cache[e] = s
+                return s
+            default: return build(e)
+            }
+        }
+        func build(_ e: GrammarExpr) -> [Symbol] {
             switch e {
             case .empty: return []
             case .bytes(let bs): return bs.map { .terminal(ByteSet([$0])) }
@@ -84,7 +96,7 @@ struct ReferenceRecognizer {
     }
 
     /// True when the whole input is in the grammar's language.
-    func accepts(_ input: [UInt8]) -> Bool { longestViablePrefix(input) == input.count && acceptsExactly(input) }
+    func accepts(_ input: [UInt8]) -> Bool { acceptsExactly(input) }
 
     /// True when the input is a prefix of some string in the language.
     func acceptsPrefix(_ input: [UInt8]) -> Bool { longestViablePrefix(input) == input.count }

@@ -1,0 +1,637 @@
+import Foundation
+import Schema
+
+/// Per-type grammars of the JSON Schema compiler (strings, numbers, objects, arrays, enums) and
+/// the direct value check it uses to filter `enum` values and decide `oneOf` disjointness.
+extension SchemaCompiler {
+    // MARK: shared pieces
+
+    /// Any code point inside a JSON string, in any JSON spelling (raw, short escape, `\uXXXX`,
+    /// surrogate pair as one), each counting as one code point.
+    func stringCharRule() -> Int {
+        if let r = stringCharRuleIndex { return r }
+        let hex = GrammarExpr.byteSet(ByteSet(Array("0123456789abcdefABCDEF".utf8)))
+        let nonSurrogateLead = GrammarExpr.choice([
+            .sequence([.byteSet(ByteSet(Array("0123456789abcABCefEF".utf8))), hex, hex, hex]),
+            .sequence([.byteSet(ByteSet(Array("dD".utf8))), .byteSet(ByteSet(range: 0x30, 0x37)), hex, hex]),
+        ])
+        let pair = GrammarExpr.sequence([
+            .byteSet(ByteSet(Array("dD".utf8))), .byteSet(ByteSet(Array("89abAB".utf8))), hex, hex,
+            .literal("\\u"), .byteSet(ByteSet(Array("dD".utf8))), .byteSet(ByteSet(Array("cdefCDEF".utf8))), hex, hex,
+        ])
+        var raw: [ClosedRange<UInt32>] = [0x20...0x21, 0x23...0x5B, 0x5D...0x10FFFF]
+        raw = UTF8Ranges.normalize(raw)
+        let body = GrammarExpr.choice([
+            UTF8Ranges.expr(raw),
+            .sequence([.literal("\\"), .choice([.byteSet(ByteSet(Array("\"\\/bfnrt".utf8))), .sequence([.literal("u"), .choice([nonSurrogateLead, pair])])])]),
+        ])
+        rules.append(GrammarRule(name: "json_char", body: body))
+        stringCharRuleIndex = rules.count - 1
+        return rules.count - 1
+    }
+
+    func quoted(_ e: GrammarExpr) -> GrammarExpr { .sequence([.literal("\""), e, .literal("\"")]) }
+
+    /// A JSON value as text, with optional whitespace between tokens in flexible mode.
+    func literal(_ v: JSONValue) -> GrammarExpr {
+        switch v {
+        case .array(let xs):
+            if xs.isEmpty { return .sequence([.literal("["), ws, .literal("]")]) }
+            var parts: [GrammarExpr] = [.literal("["), ws]
+            for (i, x) in xs.enumerated() {
+                if i > 0 { parts += [ws, .literal(","), ws] }
+                parts.append(literal(x))
+            }
+            parts += [ws, .literal("]")]
+            return .sequence(parts)
+        case .object(let o):
+            if o.isEmpty { return .sequence([.literal("{"), ws, .literal("}")]) }
+            var parts: [GrammarExpr] = [.literal("{"), ws]
+            for (i, (k, x)) in o.enumerated() {
+                if i > 0 { parts += [ws, .literal(","), ws] }
+                parts += [.literal(JSONValue.string(k).jsonString()), ws, .literal(":"), ws, literal(x)]
+            }
+            parts += [ws, .literal("}")]
+            return .sequence(parts)
+        case .number(let d, _) where d.rounded() == d && d.magnitude < 9e15:
+            // 1.0 and 1 are the same JSON Schema value: accept the printed text and the integer.
+            let printed = v.jsonString()
+            let plain = String(Int64(d))
+            return printed == plain ? .literal(printed) : .choice([.literal(printed), .literal(plain)])
+        default:
+            return .literal(v.jsonString())
+        }
+    }
+
+    // MARK: enum
+
+    func compileEnum(_ values: [JSONValue], _ c: Constraints) throws -> GrammarExpr {
+        var alts: [GrammarExpr] = []
+        var base = c
+        base.enumValues = nil
+        for v in values where try valueSatisfies(v, base) {
+            alts.append(literal(v))
+        }
+        return alts.count == 1 ? alts[0] : .choice(alts)
+    }
+
+    // MARK: strings
+
+    func compileString(_ c: Constraints) throws -> GrammarExpr {
+        var formats: [(String, String)] = []
+        for (f, p) in c.formats where FormatChecks.known.contains(f) {
+            guard SchemaFormats.pattern(f) != nil else { throw fail("format", p, "format \(f) cannot be expressed as a grammar") }
+            if !formats.contains(where: { $0.0 == f }) { formats.append((f, p)) }
+        }
+        var patterns: [(String, String)] = []
+        for (pat, p) in c.patterns where !patterns.contains(where: { $0.0 == pat }) { patterns.append((pat, p)) }
+        if formats.count > 1 { throw fail("format", formats[1].1, "two different formats in one schema") }
+        if patterns.count > 1 { throw fail("pattern", patterns[1].1, "two different patterns in one schema (their intersection is not built)") }
+        if !formats.isEmpty && !patterns.isEmpty { throw fail("pattern", patterns[0].1, "a pattern together with format \(formats[0].0)") }
+        let minLen = c.minLength, maxLen = c.maxLength
+        if let m = maxLen, m < minLen { return .nothing }
+        var language: (RegexPattern, Bool, String, String)? = nil   // pattern, search, keyword, pointer
+        if let (pat, p) = patterns.first { language = (try regex(pat, p), true, "pattern", p) }
+        if let (f, p) = formats.first { language = (try regex(SchemaFormats.pattern(f)!, p), false, "format", p) }
+        if !c.excludedStrings.isEmpty {
+            if language != nil || minLen > 0 || maxLen != nil {
+                throw fail("not", c.sources.first ?? "", "excluding strings from a constrained string is not supported")
+            }
+            return quoted(excludingNames(c.excludedStrings))
+        }
+        guard let (pattern0, search0, keyword, pointer) = language else {
+            if minLen == 0 && maxLen == nil { return quoted(.repeat(.rule(stringCharRule()), min: 0, max: nil)) }
+            return quoted(.repeat(.rule(stringCharRule()), min: minLen, max: maxLen))
+        }
+        var pattern = pattern0, search = search0
+        if minLen > 0 || maxLen != nil {
+            let (lo, hi) = pattern.lengthRange(search: search)
+            if !(lo >= minLen && (maxLen == nil || (hi != nil && hi! <= maxLen!))) {
+                // Fold the bounds into the pattern's one variable-length repetition, if it has one.
+                guard let narrowed = pattern.narrowed(search: search, minLength: minLen, maxLength: maxLen) else {
+                    throw fail(maxLen != nil ? "maxLength" : "minLength", c.lengthPointer,
+                               "length bounds together with the \(keyword) at \(pointer) cannot be combined exactly")
+                }
+                pattern = narrowed
+                search = false
+            }
+        }
+        return quoted(pattern.expression(search: search, encoding: .jsonString))
+    }
+
+    /// JSON string bodies (canonical spelling) of every string except `names`.
+    func excludingNames(_ names: [String]) -> GrammarExpr {
+        // A trie over code points; leaving the trie at any point gives free text.
+        final class Node { var children: [(UInt32, Node)] = []; var terminal = false }
+        let root = Node()
+        for n in names {
+            var cur = root
+            for s in n.unicodeScalars {
+                if let next = cur.children.first(where: { $0.0 == s.value })?.1 { cur = next } else {
+                    let nn = Node(); cur.children.append((s.value, nn)); cur = nn
+                }
+            }
+            cur.terminal = true
+        }
+        let anyChar = RegexPattern.classExpr(RegexPattern.anyCodePoint, .jsonString)
+        let rest = GrammarExpr.repeat(anyChar, min: 0, max: nil)
+        func build(_ n: Node) -> GrammarExpr {
+            var alts: [GrammarExpr] = n.terminal ? [] : [.empty]
+            for (c, child) in n.children {
+                alts.append(.sequence([.bytes(RegexPattern.encode(c, .jsonString)), build(child)]))
+            }
+            let used = n.children.map { $0.0...$0.0 }
+            let others = UTF8Ranges.complement(used)
+            if !others.isEmpty { alts.append(.sequence([RegexPattern.classExpr(others, .jsonString), rest])) }
+            return alts.count == 1 ? alts[0] : .choice(alts)
+        }
+        return build(root)
+    }
+
+    // MARK: numbers
+
+    func compileNumber(_ c: Constraints, integer: Bool) throws -> GrammarExpr {
+        var places: Int? = nil
+        var divisor: Int64? = nil
+        for (m, p) in c.multipleOf {
+            if let k = m.int64Value, k > 0 {
+                if let d = divisor, d != k {
+                    // Both divide: the least common multiple, when small.
+                    let g = gcd(d, k)
+                    let (l, o) = (d / g).multipliedReportingOverflow(by: k)
+                    if o { throw fail("multipleOf", p, "two multipleOf values with a huge common multiple") }
+                    divisor = l
+                } else { divisor = k }
+            } else if let d = decimalPlaces(m) {
+                places = min(places ?? Int.max, d) == d ? max(places ?? 0, d) : places
+                if let pl = places, pl != d { places = max(pl, d) }
+                if c.multipleOf.filter({ $0.0.int64Value == nil }).count > 1 {
+                    throw fail("multipleOf", p, "two fractional multipleOf values")
+                }
+            } else {
+                throw fail("multipleOf", p, "only integers and powers of ten (0.1, 0.01, …) are supported")
+            }
+        }
+        if divisor != nil { places = nil }
+        let isInt = integer || divisor != nil
+        // Bounds.
+        var lower: JSONNumberGrammar.Bound? = nil, upper: JSONNumberGrammar.Bound? = nil
+        if let (v, excl, p) = c.lower {
+            lower = try bound(v, exclusive: excl, lower: true, integer: isInt, pointer: p)
+        }
+        if let (v, excl, p) = c.upper {
+            upper = try bound(v, exclusive: excl, lower: false, integer: isInt, pointer: p)
+        }
+        if isInt {
+            // Exclusive bounds already folded into inclusive integers.
+            let lo = lower?.value, hi = upper?.value
+            if let k = divisor, k > 1 {
+                if let lo, let hi {
+                    if hi < lo { return .nothing }
+                    let first = lo % k == 0 ? lo : lo + (k - ((lo % k) + k) % k)
+                    if first > hi { return .nothing }
+                    let n = (hi - first) / k + 1
+                    guard n <= 2000 else { throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with a range holding over 2000 multiples") }
+                    var alts: [GrammarExpr] = []
+                    var v = first
+                    while v <= hi { alts.append(.literal(String(v))); v += k }
+                    return alts.count == 1 ? alts[0] : .choice(alts)
+                }
+                if lo == nil && hi == nil {
+                    let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
+                    return .sequence([.repeat(.literal("-"), min: 0, max: 1), m])
+                }
+                if let lo, lo <= 0, hi == nil, lo > -2000 {
+                    let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
+                    var alts: [GrammarExpr] = [m]
+                    var v = -k
+                    while v >= lo { alts.append(.literal(String(v))); v -= k }
+                    return .choice(alts)
+                }
+                throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with a one-sided bound")
+            }
+            if lo == nil && hi == nil { return JSONNumberGrammar.anyInteger }
+            return JSONNumberGrammar.integerRange(lo, hi)
+        }
+        if lower == nil && upper == nil && places == nil { return JSONNumberGrammar.anyNumber }
+        return JSONNumberGrammar.decimalRange(lower, upper, maxPlaces: places)
+    }
+
+    private func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
+
+    /// k when `m` is 10^-k.
+    private func decimalPlaces(_ m: JSONValue) -> Int? {
+        let text = m.jsonString().lowercased()
+        if text.hasPrefix("0."), text.hasSuffix("1") {
+            let zeros = text.dropFirst(2).dropLast()
+            if zeros.allSatisfy({ $0 == "0" }) && zeros.count < 15 { return zeros.count + 1 }
+        }
+        if text.hasPrefix("1e-"), let k = Int(text.dropFirst(3)), k > 0, k < 15 { return k }
+        if text.hasPrefix("1.0e-"), let k = Int(text.dropFirst(5)), k > 0, k < 15 { return k }
+        return nil
+    }
+
+    private func bound(_ v: JSONValue, exclusive: Bool, lower: Bool, integer: Bool, pointer: String) throws -> JSONNumberGrammar.Bound {
+        let keyword = String(pointer.split(separator: "/").last ?? "")
+        guard let d = v.doubleValue, d.magnitude < 9e18 else { throw fail(keyword, pointer, "bounds beyond ±9e18 are not supported") }
+        if let i = v.int64Value, d.rounded() == d {
+            if integer { return JSONNumberGrammar.Bound(value: exclusive ? (lower ? i + 1 : i - 1) : i, exclusive: false) }
+            return JSONNumberGrammar.Bound(value: i, exclusive: exclusive)
+        }
+        if integer {
+            return JSONNumberGrammar.Bound(value: Int64(lower ? d.rounded(.up) : d.rounded(.down)), exclusive: false)
+        }
+        throw fail(keyword, pointer, "a fractional bound on a non-integer number is not supported")
+    }
+
+    // MARK: objects
+
+    func compileObject(_ c: Constraints) throws -> GrammarExpr {
+        var declared: [(name: String, subs: [SubSchema])] = c.properties.map { ($0.0, $0.1) }
+        let additionalSubs: [SubSchema]? = c.additional ?? (options.strictAdditionalProperties ? [SubSchema(value: false, pointer: "")] : nil)
+        let additionalFalse = try additionalSubs.map { try conjunctionIsFalse($0) } ?? false
+        // Declared names matching a pattern also take that pattern's schema.
+        for i in declared.indices {
+            for (pat, subs, ptr) in c.patternProperties where try regex(pat, ptr).matches(declared[i].name, search: true) {
+                declared[i].subs += subs
+            }
+        }
+        // Required names without a declaration get their schema the way the validator would.
+        for r in c.required where !declared.contains(where: { $0.name == r }) {
+            var subs: [SubSchema] = []
+            var matched = false
+            for (pat, psubs, ptr) in c.patternProperties where try regex(pat, ptr).matches(r, search: true) { subs += psubs; matched = true }
+            if !matched {
+                if additionalFalse { return .nothing }
+                subs += additionalSubs ?? []
+            }
+            declared.append((r, subs))
+        }
+        // propertyNames: declared names that fail it must be absent.
+        var forbidden = c.forbidden
+        var namesConstraint: Constraints? = nil
+        if !c.propertyNames.isEmpty {
+            var pn = Constraints()
+            for s in c.propertyNames { pn = try merge(pn, parse(s)) }
+            namesConstraint = pn
+            for d in declared where !(try valueSatisfies(.string(d.name), pn)) { forbidden.append(d.name) }
+        }
+        for f in forbidden where c.required.contains(f) { return .nothing }
+        declared.removeAll { d in forbidden.contains(d.name) }
+        // Values that can never be valid make their property impossible.
+        var present: [(name: String, value: GrammarExpr, required: Bool)] = []
+        for d in declared {
+            let isReq = c.required.contains(d.name)
+            if try conjunctionIsFalse(d.subs) {
+                if isReq { return .nothing }
+                continue
+            }
+            present.append((d.name, .rule(try ruleFor(d.subs)), isReq))
+        }
+        // Other keys.
+        var extras: [GrammarExpr] = []
+        let excluded = declared.map(\.name) + forbidden
+        let patternsTrivial = try c.patternProperties.allSatisfy { try conjunctionIsTrue($0.1) }
+        let additionalTrivial = try additionalSubs.map { try conjunctionIsTrue($0) } ?? true
+        if !c.patternProperties.isEmpty && !(patternsTrivial && !additionalFalse && additionalTrivial) {
+            if namesConstraint != nil { throw fail("propertyNames", c.propertyNames[0].pointer, "propertyNames alongside patternProperties") }
+            let first = c.patternProperties[0].1.map(\.value)
+            if c.patternProperties.count > 1 && !c.patternProperties.allSatisfy({ $0.1.map(\.value) == first }) {
+                throw fail("patternProperties", c.patternProperties[1].2, "several patterns with different schemas (a key may match more than one)")
+            }
+            let res = try c.patternProperties.map { try regex($0.0, $0.2) }
+            let subs = c.patternProperties[0].1
+            let ptr = c.patternProperties[0].2
+            let valueFalse = try conjunctionIsFalse(subs)
+            if let universal = res.first(where: { $0.isUniversalSearch }) {
+                // Every other key matches: additionalProperties never applies.
+                _ = universal
+                if !valueFalse { extras.append(pair(quoted(excludingNames(excluded)), .rule(try ruleFor(subs)))) }
+            } else {
+                for (i, re) in res.enumerated() {
+                    if let clash = excluded.first(where: { re.matches($0, search: true) }) {
+                        throw fail("patternProperties", c.patternProperties[i].2, "the pattern also matches the declared property \(clash)")
+                    }
+                    if !valueFalse { extras.append(pair(quoted(re.expression(search: true, encoding: .jsonString)), .rule(try ruleFor(subs)))) }
+                }
+                if !additionalFalse {
+                    guard res.count == 1, excluded.isEmpty, let comp = res[0].searchComplement(encoding: .jsonString) else {
+                        throw fail("patternProperties", ptr,
+                                   "patternProperties alongside additionalProperties other than false, with a pattern whose complement is not built")
+                    }
+                    extras.append(pair(quoted(comp), .rule(try ruleFor(additionalSubs ?? []))))
+                }
+            }
+        } else if !additionalFalse {
+            if let pn = namesConstraint {
+                guard pn.types.map({ $0.contains("string") }) ?? true else { return try layout(c, present, extras: []) }
+                var keyConstraints = pn
+                keyConstraints.types = ["string"]
+                keyConstraints.excludedStrings += excluded
+                if !excluded.isEmpty && keyConstraints.hasKeyword(forType: "string") {
+                    throw fail("propertyNames", c.propertyNames[0].pointer, "propertyNames constraints on keys besides declared properties")
+                }
+                let key = try compile(keyConstraints)
+                extras.append(pair(key, .rule(try ruleFor(additionalSubs ?? []))))
+            } else {
+                extras.append(pair(quoted(excludingNames(excluded)), .rule(try ruleFor(additionalSubs ?? []))))
+            }
+        }
+        return try layout(c, present, extras: extras)
+    }
+
+    /// `key ws : ws value`
+    private func pair(_ key: GrammarExpr, _ value: GrammarExpr) -> GrammarExpr {
+        .sequence([key, ws, .literal(":"), ws, value])
+    }
+
+    private func layout(_ c: Constraints, _ present: [(name: String, value: GrammarExpr, required: Bool)], extras: [GrammarExpr]) throws -> GrammarExpr {
+        let n = present.count
+        let props = present.map { pair(.literal(JSONValue.string($0.name).jsonString()), $0.value) }
+        let extra: GrammarExpr? = extras.isEmpty ? nil : (extras.count == 1 ? extras[0] : .choice(extras))
+        let comma = GrammarExpr.sequence([ws, .literal(","), ws])
+        let close = GrammarExpr.sequence([ws, .literal("}")])
+        let requiredCount = present.filter(\.required).count
+        let needCount = c.minProperties > requiredCount || (c.maxProperties.map { $0 < n || extra != nil } ?? false)
+        if options.propertyOrder == .any && n > 1 && n <= JSONSchemaGrammar.maxAnyOrderProperties {
+            if needCount && extra != nil {
+                throw fail(c.maxProperties != nil ? "maxProperties" : "minProperties", c.propertiesCountPointer,
+                           "property counts with additional properties allowed, in any order")
+            }
+            return try anyOrderLayout(c, present, props: props, extra: extra, comma: comma, close: close)
+        }
+        if needCount {
+            // Count properties written (saturating at minProperties when there is no maximum).
+            let cap = c.maxProperties ?? c.minProperties
+            let maxK = c.maxProperties == nil ? cap : min(cap, n + (extra == nil ? 0 : cap))
+            if c.minProperties > maxK { return .nothing }
+            guard (n + 1) * (maxK + 1) <= 20_000 else {
+                throw fail("maxProperties", c.propertiesCountPointer, "too many properties to count")
+            }
+            let base = rules.count
+            func idx(_ i: Int, _ k: Int) -> Int { base + i * (maxK + 1) + k }
+            func next(_ k: Int) -> Int? {
+                if k + 1 <= maxK { return k + 1 }
+                return c.maxProperties == nil ? maxK : nil
+            }
+            for _ in 0...n { for _ in 0...maxK { rules.append(GrammarRule(name: "props", body: .nothing)) } }
+            for i in 0...n {
+                for k in 0...maxK {
+                    var alts: [GrammarExpr] = []
+                    // k > 0 also means "something was written" (maxK ≥ 1 whenever counting matters).
+                    let sep: GrammarExpr = k > 0 ? comma : .empty
+                    if let extra, let k2 = next(k) { alts.append(.sequence([sep, extra, .rule(idx(i, k2))])) }
+                    if i == n {
+                        if k >= c.minProperties { alts.append(close) }
+                    } else {
+                        if let k2 = next(k) { alts.append(.sequence([sep, props[i], .rule(idx(i + 1, k2))])) }
+                        if !present[i].required { alts.append(.rule(idx(i + 1, k))) }
+                    }
+                    rules[idx(i, k)].body = .choice(alts)
+                }
+            }
+            return .sequence([.literal("{"), ws, .rule(idx(0, 0))])
+        }
+        // S(i, f): properties from i on, f = something was written already.
+        let base = rules.count
+        for _ in 0...n { rules.append(GrammarRule(name: "props", body: .nothing)); rules.append(GrammarRule(name: "props", body: .nothing)) }
+        func idx(_ i: Int, _ f: Int) -> Int { base + 2 * i + f }
+        for i in 0...n {
+            for f in 0...1 {
+                let sep: GrammarExpr = f == 1 ? comma : .empty
+                var alts: [GrammarExpr] = []
+                if let extra { alts.append(.sequence([sep, extra, .rule(idx(i, 1))])) }
+                if i == n {
+                    alts.append(close)
+                } else {
+                    alts.append(.sequence([sep, props[i], .rule(idx(i + 1, 1))]))
+                    if !present[i].required { alts.append(.rule(idx(i + 1, f))) }
+                }
+                rules[idx(i, f)].body = alts.count == 1 ? alts[0] : .choice(alts)
+            }
+        }
+        return .sequence([.literal("{"), ws, .rule(idx(0, 0))])
+    }
+
+    /// Declared properties in any order: one rule per set of properties written so far.
+    private func anyOrderLayout(_ c: Constraints, _ present: [(name: String, value: GrammarExpr, required: Bool)], props: [GrammarExpr],
+                                extra: GrammarExpr?, comma: GrammarExpr, close: GrammarExpr) throws -> GrammarExpr {
+        let n = present.count
+        let masks = 1 << n
+        let base = rules.count
+        // Rule (mask, f): f = something written (only differs from mask != 0 when extras exist).
+        for _ in 0..<(2 * masks) { rules.append(GrammarRule(name: "props_any", body: .nothing)) }
+        func idx(_ m: Int, _ f: Int) -> Int { base + 2 * m + f }
+        var requiredMask = 0
+        for (i, p) in present.enumerated() where p.required { requiredMask |= 1 << i }
+        for m in 0..<masks {
+            let count = m.nonzeroBitCount
+            for f in 0...1 {
+                if f == 0 && m != 0 { continue }
+                let sep: GrammarExpr = f == 1 ? comma : .empty
+                var alts: [GrammarExpr] = []
+                if let extra { alts.append(.sequence([sep, extra, .rule(idx(m, 1))])) }
+                if m & requiredMask == requiredMask && count >= c.minProperties && (c.maxProperties.map { count <= $0 } ?? true) {
+                    alts.append(close)
+                }
+                if c.maxProperties.map({ count < $0 }) ?? true {
+                    for i in 0..<n where m & (1 << i) == 0 { alts.append(.sequence([sep, props[i], .rule(idx(m | (1 << i), 1))])) }
+                }
+                rules[idx(m, f)].body = .choice(alts)
+            }
+        }
+        return .sequence([.literal("{"), ws, .rule(idx(0, 0))])
+    }
+
+    func conjunctionIsFalse(_ subs: [SubSchema]) throws -> Bool {
+        for s in subs { if case .bool(false) = s.value { return true } }
+        return false
+    }
+
+    func conjunctionIsTrue(_ subs: [SubSchema]) throws -> Bool {
+        subs.allSatisfy { s in
+            if case .bool(true) = s.value { return true }
+            if case .object(let o) = s.value { return o.keys.allSatisfy { annotationKeywords2.contains($0) } }
+            return false
+        }
+    }
+
+    // MARK: arrays
+
+    func compileArray(_ c: Constraints) throws -> GrammarExpr {
+        let prefix = c.prefixItems ?? []
+        let restFalse = try c.items.map { try conjunctionIsFalse($0) } ?? false
+        let comma = GrammarExpr.sequence([ws, .literal(","), ws])
+        let open = GrammarExpr.sequence([.literal("["), ws])
+        let close = GrammarExpr.sequence([ws, .literal("]")])
+        var minItems = c.minItems
+        var maxItems = c.maxItems
+        if restFalse { maxItems = min(maxItems ?? prefix.count, prefix.count) }
+        if let m = maxItems, m < minItems { return .nothing }
+        func element(_ subs: [SubSchema]) throws -> GrammarExpr { .rule(try ruleFor(subs)) }
+        if !c.contains.isEmpty {
+            guard c.contains.count == 1, prefix.isEmpty, c.uniqueItems == nil, maxItems == nil else {
+                throw fail("contains", c.containsPointer, "contains alongside prefixItems, uniqueItems, maxItems or another contains")
+            }
+            let item = c.items ?? []
+            let hit = try element(item + c.contains)
+            let any = try element(item)
+            minItems = max(minItems, 1)
+            // [ (I ,)* (I∧C) (, I)* ] with at least minItems elements.
+            if minItems > 1 {
+                throw fail("contains", c.containsPointer, "contains alongside minItems over 1")
+            }
+            return .sequence([open, .repeat(.sequence([any, comma]), min: 0, max: nil), hit, .repeat(.sequence([comma, any]), min: 0, max: nil), close])
+        }
+        if let up = c.uniqueItems, (maxItems ?? 2) > 1 {
+            return try uniqueArray(c, pointer: up, minItems: minItems, maxItems: maxItems, open: open, close: close, comma: comma)
+        }
+        let rest = try element(c.items ?? [])
+        // T(j): elements from index j on.
+        func tail(_ j: Int) throws -> GrammarExpr {
+            var alts: [GrammarExpr] = []
+            if j >= minItems { alts.append(close) }
+            if let m = maxItems, j >= m { return alts.isEmpty ? .nothing : alts[0] }
+            let sep: GrammarExpr = j == 0 ? .empty : comma
+            if j < prefix.count {
+                if try conjunctionIsFalse(prefix[j]) { return alts.isEmpty ? .nothing : alts[0] }
+                alts.append(.sequence([sep, try element(prefix[j]), try tail(j + 1)]))
+                return alts.count == 1 ? alts[0] : .choice(alts)
+            }
+            if restFalse { return alts.isEmpty ? .nothing : alts[0] }
+            // Past the prefix: k more elements, each with its comma.
+            let need = max(0, minItems - j)
+            let room = maxItems.map { $0 - j }
+            if j == 0 {
+                let more = GrammarExpr.repeat(.sequence([comma, rest]), min: max(0, need - 1), max: room.map { $0 - 1 })
+                let nonEmpty = GrammarExpr.sequence([rest, more, close])
+                return need == 0 ? .choice([close, nonEmpty]) : nonEmpty
+            }
+            return .sequence([.repeat(.sequence([comma, rest]), min: need, max: room), close])
+        }
+        return .sequence([open, try tail(0)])
+    }
+
+    /// uniqueItems over a small finite domain: one rule per set of values used so far.
+    private func uniqueArray(_ c: Constraints, pointer: String, minItems: Int, maxItems: Int?, open: GrammarExpr, close: GrammarExpr,
+                             comma: GrammarExpr) throws -> GrammarExpr {
+        guard c.prefixItems == nil else { throw fail("uniqueItems", pointer, "uniqueItems with prefixItems") }
+        var item = Constraints()
+        for s in c.items ?? [] { item = try merge(item, parse(s)) }
+        var domain: [JSONValue]
+        if let e = item.enumValues { domain = e } else if item.types == ["boolean"] { domain = [.bool(false), .bool(true)] }
+        else if item.types == ["null"] { domain = [.null] }
+        else { throw fail("uniqueItems", pointer, "uniqueItems is enforced only for items drawn from a few constants") }
+        var base = item
+        base.enumValues = nil
+        domain = try domain.filter { try valueSatisfies($0, base) }
+        guard domain.count <= 8 else { throw fail("uniqueItems", pointer, "uniqueItems over more than 8 constants") }
+        let n = domain.count
+        let lits = domain.map { literal($0) }
+        let masks = 1 << n
+        let ruleBase = rules.count
+        for _ in 0..<masks { rules.append(GrammarRule(name: "unique", body: .nothing)) }
+        for m in 0..<masks {
+            let k = m.nonzeroBitCount
+            var alts: [GrammarExpr] = []
+            if k >= minItems { alts.append(close) }
+            if maxItems.map({ k < $0 }) ?? true {
+                for i in 0..<n where m & (1 << i) == 0 {
+                    alts.append(.sequence([k == 0 ? .empty : comma, lits[i], .rule(ruleBase + (m | (1 << i)))]))
+                }
+            }
+            rules[ruleBase + m].body = .choice(alts)
+        }
+        return .sequence([open, .rule(ruleBase)])
+    }
+
+    // MARK: direct value checks
+
+    /// Whether `v` satisfies `c` (used on enum values and for disjointness). Throws where the
+    /// check needs a keyword it cannot evaluate.
+    func valueSatisfies(_ v: JSONValue, _ c: Constraints) throws -> Bool {
+        if c.isFalse { return false }
+        if let e = c.enumValues, !e.contains(where: { sameJSON($0, v) }) { return false }
+        if let ts = c.types {
+            let ok = ts.contains { t in
+                switch t {
+                case "integer":
+                    if case .integer = v { return true }
+                    if case .number(let d, _) = v { return d.rounded() == d }
+                    return false
+                case "number": if case .integer = v { return true }; if case .number = v { return true }; return false
+                default: return v.typeName == t
+                }
+            }
+            if !ok { return false }
+        }
+        switch v {
+        case .string(let s):
+            let n = s.unicodeScalars.count
+            if n < c.minLength || (c.maxLength.map { n > $0 } ?? false) { return false }
+            for (p, ptr) in c.patterns where !(try regex(p, ptr).matches(s, search: true)) { return false }
+            for (f, _) in c.formats where !FormatChecks.check(f, s) { return false }
+            if c.excludedStrings.contains(s) { return false }
+        case .integer, .number:
+            let d = v.doubleValue!
+            if let (b, excl, _) = c.lower, let x = b.doubleValue, excl ? !(d > x) : !(d >= x) { return false }
+            if let (b, excl, _) = c.upper, let x = b.doubleValue, excl ? !(d < x) : !(d <= x) { return false }
+            for (m, _) in c.multipleOf where !isMultiple(v, m) { return false }
+        case .object(let o):
+            for r in c.required where !o.contains(r) { return false }
+            for f in c.forbidden where o.contains(f) { return false }
+            if o.count < c.minProperties || (c.maxProperties.map { o.count > $0 } ?? false) { return false }
+            for (k, x) in o {
+                var subs: [SubSchema] = []
+                var matched = false
+                if let (_, s) = c.properties.first(where: { $0.0 == k }) { subs += s; matched = true }
+                for (pat, s, ptr) in c.patternProperties where try regex(pat, ptr).matches(k, search: true) { subs += s; matched = true }
+                if !matched, let a = c.additional { subs += a }
+                if !(try valueSatisfiesAll(x, subs)) { return false }
+                if !c.propertyNames.isEmpty, !(try valueSatisfiesAll(.string(k), c.propertyNames)) { return false }
+            }
+        case .array(let a):
+            if a.count < c.minItems || (c.maxItems.map { a.count > $0 } ?? false) { return false }
+            for (i, x) in a.enumerated() {
+                if let p = c.prefixItems, i < p.count { if !(try valueSatisfiesAll(x, p[i])) { return false } }
+                else if let it = c.items { if !(try valueSatisfiesAll(x, it)) { return false } }
+            }
+            if c.uniqueItems != nil {
+                for i in a.indices { for j in a.indices where j > i && sameJSON(a[i], a[j]) { return false } }
+            }
+            for s in c.contains where !(try a.contains { try valueSatisfiesAll($0, [s]) }) { return false }
+        default: break
+        }
+        for d in c.disjunctions {
+            var hits = 0
+            for b in d.branches where try valueSatisfiesAll(v, [b]) { hits += 1 }
+            if d.exclusive ? hits != 1 : hits == 0 { return false }
+        }
+        for n in c.nots where try valueSatisfiesAll(v, [n]) { return false }
+        return true
+    }
+
+    func valueSatisfiesAll(_ v: JSONValue, _ subs: [SubSchema]) throws -> Bool {
+        checkDepth += 1
+        defer { checkDepth -= 1 }
+        if checkDepth > 100 { throw fail("$ref", subs.first?.pointer ?? "", "value check recursion too deep") }
+        var c = Constraints()
+        for s in subs { c = try merge(c, parse(s)) }
+        return try valueSatisfies(v, c)
+    }
+
+    private func isMultiple(_ v: JSONValue, _ m: JSONValue) -> Bool {
+        if let a = v.int64Value, let b = m.int64Value, b != 0, case .integer = v { return a % b == 0 }
+        guard let x = Decimal(string: v.jsonString()), let y = Decimal(string: m.jsonString()), y != 0 else { return false }
+        var q = x / y
+        var r = Decimal()
+        NSDecimalRound(&r, &q, 0, .plain)
+        return r == q
+    }
+}
+
+/// Keywords that carry no assertion (for "is this schema trivially true").
+let annotationKeywords2: Set<String> = [
+    "$schema", "$id", "id", "$anchor", "$comment", "$defs", "definitions", "title", "description", "default",
+    "examples", "example", "deprecated", "readOnly", "writeOnly",
+]
