@@ -16,6 +16,9 @@ import Schema
         var failures: [String] = []
         var messages: [String] = []
         var compileNanos: [Int64] = []
+        /// Instances where the production matcher (GrammarRecognizer) and the reference recognizer disagree.
+        var matcherDisagreements: [String] = []
+        var matcherUnavailable = 0
 
         func summary(_ name: String) -> String {
             let times = compileNanos.sorted()
@@ -26,7 +29,7 @@ import Schema
             let kw = unsupported.sorted { $0.value > $1.value }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             return "\(name): schemas \(schemas), compiled \(compiled) (\(String(format: "%.1f", Double(compiled) * 100 / Double(max(schemas, 1)))) %), "
                 + "valid accepted \(validAccepted)/\(valid) (\(String(format: "%.2f", Double(validAccepted) * 100 / Double(max(valid, 1)))) %), "
-                + "invalid rejected \(invalidRejected)/\(invalid); compile ms p50 \(pct(0.5)) p90 \(pct(0.9)) max \(pct(1.0)); unsupported by keyword: \(kw)"
+                + "invalid rejected \(invalidRejected)/\(invalid); matcher disagreements \(matcherDisagreements.count) (\(matcherUnavailable) grammars it could not build); compile ms p50 \(pct(0.5)) p90 \(pct(0.9)) max \(pct(1.0)); unsupported by keyword: \(kw)"
         }
     }
 
@@ -50,9 +53,14 @@ import Schema
         t.compiled += 1
         let r = ReferenceRecognizer(grammar)
         let rf = flex.map { ReferenceRecognizer($0) }
+        let production = try? GrammarRecognizer(grammar)
+        if production == nil { t.matcherUnavailable += 1 }
         for test in tests {
             let compact = Array(test.data.jsonString().utf8)
             var accepted = r.accepts(compact)
+            if let production, production.matches(compact) != accepted {
+                t.matcherDisagreements.append("\(test.label): reference \(accepted), matcher \(!accepted)")
+            }
             if let rf { accepted = accepted && rf.accepts(Array(test.data.jsonString(.python(indent: 2)).utf8)) }
             if test.valid {
                 t.valid += 1
@@ -80,6 +88,7 @@ import Schema
         print(t.summary("JSONSchemaBench grammar"))
         for f in t.failures.prefix(400) { print("  \(f)") }
         for m in t.messages { print("  unsupported: \(m)") }
+        for d in t.matcherDisagreements.prefix(50) { print("  matcher disagrees: \(d)") }
         #expect(t.schemas > 800)
         #expect(t.invalidRejected == t.invalid)
         #expect(Double(t.validAccepted) >= 0.995 * Double(t.valid))

@@ -55,9 +55,13 @@ enum ConstraintGrammar {
             do { return try RegexGrammar.compile(pattern) } catch {
                 throw ShellError(.input, "regular expression '\(pattern)': \(error)", fix: "rewrite the pattern without the construct named")
             }
-        case .schema:
-            throw ShellError(.input, "JSON Schema constraints need the schema compiler, which this build does not have yet",
-                             fix: "use /grammar with a GBNF file, /regex or /choice for now")
+        case .schema(let schema):
+            do { return try JSONSchemaGrammar.compile(schema) } catch let e as JSONSchemaGrammarError {
+                throw ShellError(.input, "schema \(e.pointer.isEmpty ? "(root)" : e.pointer): keyword '\(e.keyword)' cannot be enforced exactly: \(e.message)",
+                                 fix: "drop or rewrite '\(e.keyword)' at \(e.pointer.isEmpty ? "(root)" : e.pointer)")
+            } catch {
+                throw ShellError(.input, "schema: \(error)", fix: "check the schema")
+            }
         case .structuralTag:
             throw ShellError(.input, "structural-tag constraints need the structural-tag compiler, which this build does not have yet",
                              fix: "use --grammar, --regex or --choice for now")
