@@ -160,7 +160,7 @@ final class SchemaCompiler {
     var stringCharRuleIndex: Int? = nil
     var checkDepth = 0
     var parseDepth = 0
-    var budget = 200_000
+    var budget = 20_000
     static let maxRules = 50_000
     static let maxDepth = 150
     var depth = 0
