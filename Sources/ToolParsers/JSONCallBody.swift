@@ -16,29 +16,42 @@ struct JSONBodyState {
     var region: [UInt8] = []
     var suffixPosition = 0
 
+    /// Starts a new body, keeping the buffers' capacity.
+    mutating func reset() {
+        phase = .start
+        inArray = false
+        resetCall()
+        transcoder.reset()
+        kind = .other
+        region.removeAll(keepingCapacity: true)
+        suffixPosition = 0
+    }
+
     mutating func resetCall() {
-        key.removeAll(); keyEscaped = false; name = nil; id = nil
-        argumentsStarted = false; pendingArguments.removeAll(); committed = false
+        key.removeAll(keepingCapacity: true); keyEscaped = false; name = nil; id = nil
+        argumentsStarted = false; committed = false
+        if !pendingArguments.isEmpty { pendingArguments.removeAll(keepingCapacity: true) }
     }
 }
 
 extension MarkupEngine {
     /// Reads a JSON call body: call objects, arrays of them, or NAME + arguments.
-    mutating func readJSONBody(_ style: JSONCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+    mutating func readJSONBody(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
+        let t = tables
         while i < n {
             let c = p[i]
             switch jsonBody.phase {
             case .start:
                 if isJSONWhitespace(c) { i += 1; continue }
-                if c == 0x7B && style.allowsObject {
+                if c == 0x7B && t.json.allowsObject {
                     i += 1
                     jsonBody.resetCall()
                     jsonBody.phase = .keyOrEnd
-                } else if c == 0x5B && style.allowsArray {
+                } else if c == 0x5B && t.json.allowsArray {
                     i += 1
                     jsonBody.inArray = true
                     jsonBody.phase = .arrayIdle
-                } else if style.nameThenArguments != nil {
+                } else if t.json.nameThenArguments != nil {
                     jsonBody.resetCall()
                     jsonBody.region.removeAll()
                     jsonBody.phase = .nameRegion
@@ -99,16 +112,16 @@ extension MarkupEngine {
                 if isJSONWhitespace(c) { i += 1; continue }
                 let key = String(decoding: jsonBody.key, as: UTF8.self)
                 jsonBody.transcoder.reset()
-                if style.nameIsKey && jsonBody.name == nil && !jsonBody.argumentsStarted {
+                if t.json.nameIsKey && jsonBody.name == nil && !jsonBody.argumentsStarted {
                     // {"NAME": {arguments}}: the key is the name, the value the arguments.
                     jsonBody.name = key
                     jsonBody.kind = .arguments
                     jsonBody.argumentsStarted = true
                     guard commitJSONCall(name: key, at: i) else { return .failed }
-                } else if style.nameKeys.contains(key) && jsonBody.name == nil {
+                } else if t.json.nameKeys.contains(key) && jsonBody.name == nil {
                     guard c == 0x22 else { return failOrBreak() }
                     jsonBody.kind = .name
-                } else if style.argumentKeys.contains(key) && !jsonBody.argumentsStarted {
+                } else if t.json.argumentKeys.contains(key) && !jsonBody.argumentsStarted {
                     jsonBody.kind = .arguments
                     jsonBody.argumentsStarted = true
                     if let name = jsonBody.name, !jsonBody.committed {
@@ -122,10 +135,16 @@ extension MarkupEngine {
                 let status = jsonBody.transcoder.feed(p, &i, n)
                 switch jsonBody.kind {
                 case .arguments:
-                    if jsonBody.committed { emitter.arguments(jsonBody.transcoder.out) } else { jsonBody.pendingArguments += jsonBody.transcoder.out }
-                    jsonBody.transcoder.out.removeAll(keepingCapacity: true)
+                    if !jsonBody.transcoder.out.isEmpty {
+                        if jsonBody.committed {
+                            emitter.arguments(moving: &jsonBody.transcoder.out)
+                        } else {
+                            jsonBody.pendingArguments += jsonBody.transcoder.out
+                            jsonBody.transcoder.out.removeAll(keepingCapacity: true)
+                        }
+                    }
                 case .other:
-                    jsonBody.transcoder.out.removeAll(keepingCapacity: true)
+                    if !jsonBody.transcoder.out.isEmpty { jsonBody.transcoder.out.removeAll(keepingCapacity: true) }
                 case .name:
                     if jsonBody.transcoder.out.count > 300 { return failOrBreak() }
                 }
@@ -150,7 +169,7 @@ extension MarkupEngine {
                     return .failed
                 }
             case .nameRegion, .idRegion:
-                guard let spec = style.nameThenArguments, let set = nameArgsSet else { return .failed }
+                guard let spec = t.json.nameThenArguments, let set = nameArgsSet else { return .failed }
                 let found = scanner.scan(p, &i, n, set, into: &jsonBody.region)
                 if jsonBody.region.count > 512 { return .failed }
                 guard let k = found else { return .needMore }
@@ -165,7 +184,7 @@ extension MarkupEngine {
                 // k == nameEnd.count + 1: the dropped prefix (already cleared).
             case .argumentsStart:
                 if isJSONWhitespace(c) { i += 1; continue }
-                guard let spec = style.nameThenArguments, var name = jsonBody.name else { return .failed }
+                guard let spec = t.json.nameThenArguments, var name = jsonBody.name else { return .failed }
                 var id = jsonBody.id
                 if spec.namespacedID {
                     id = name
@@ -181,12 +200,11 @@ extension MarkupEngine {
                 jsonBody.phase = .argumentsValue
             case .argumentsValue:
                 let status = jsonBody.transcoder.feed(p, &i, n)
-                emitter.arguments(jsonBody.transcoder.out)
-                jsonBody.transcoder.out.removeAll(keepingCapacity: true)
+                emitter.arguments(moving: &jsonBody.transcoder.out)
                 switch status {
                 case .needMore: return .needMore
                 case .complete:
-                    if style.nameThenArguments?.argumentsSuffix != nil {
+                    if t.json.nameThenArguments?.argumentsSuffix != nil {
                         jsonBody.suffixPosition = 0
                         jsonBody.phase = .suffix
                     } else {
@@ -199,7 +217,7 @@ extension MarkupEngine {
                     return .broken
                 }
             case .suffix:
-                let suffix = Array((style.nameThenArguments?.argumentsSuffix ?? "").utf8)
+                let suffix = Array((t.json.nameThenArguments?.argumentsSuffix ?? "").utf8)
                 if jsonBody.suffixPosition == 0 && isJSONWhitespace(c) { i += 1; continue }
                 if jsonBody.suffixPosition < suffix.count && c == suffix[jsonBody.suffixPosition] {
                     i += 1
@@ -226,8 +244,10 @@ extension MarkupEngine {
     private mutating func commitJSONCall(name: String, at i: Int) -> Bool {
         guard commit(name: name, id: jsonBody.id, at: i) else { return false }
         jsonBody.committed = true
-        emitter.arguments(jsonBody.pendingArguments)
-        jsonBody.pendingArguments.removeAll()
+        if !jsonBody.pendingArguments.isEmpty {
+            emitter.arguments(jsonBody.pendingArguments)
+            jsonBody.pendingArguments.removeAll(keepingCapacity: true)
+        }
         return true
     }
 

@@ -28,9 +28,9 @@ struct JSONTranscoder {
     private var hex: UInt32 = 0
     private var highSurrogate: UInt32 = 0
     private var numberText: [UInt8] = []
-    private var literalExpected: [UInt8] = []
+    private var literalExpected: StaticString = "null"
     private var literalPosition = 0
-    private var literalOutput: [UInt8] = []
+    private var literalOutput: StaticString = "null"
     private var needsSeparator = false
     private var awaitingValue = false
 
@@ -67,6 +67,10 @@ struct JSONTranscoder {
             case .string:
                 let start = i
                 if dialect == .json {
+                    // Eight bytes at a time while none of them is a quote, a backslash or a control character.
+                    if let base = p.baseAddress {
+                        while i + 8 <= n && !hasJSONStringStop(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+                    }
                     while i < n {
                         let d = p[i]
                         if d == 0x22 || d == 0x5C || d < 0x20 { break }
@@ -161,11 +165,11 @@ struct JSONTranscoder {
                     if state == .done { return .complete }
                 }
             case .literal:
-                guard c == literalExpected[literalPosition] else { return .error }
+                guard c == literalExpected.utf8Start[literalPosition] else { return .error }
                 i += 1
                 literalPosition += 1
-                if literalPosition == literalExpected.count {
-                    out.append(contentsOf: literalOutput)
+                if literalPosition == literalExpected.utf8CodeUnitCount {
+                    out.append(contentsOf: UnsafeBufferPointer(start: literalOutput.utf8Start, count: literalOutput.utf8CodeUnitCount))
                     valueDone()
                     if state == .done { return .complete }
                 }
@@ -281,10 +285,8 @@ struct JSONTranscoder {
                 out.removeSubrange(before...)
                 return false
             }
-            literalExpected.removeAll(keepingCapacity: true)
-            literalExpected.append(contentsOf: UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount))
-            literalOutput.removeAll(keepingCapacity: true)
-            literalOutput.append(contentsOf: UnsafeBufferPointer(start: output.utf8Start, count: output.utf8CodeUnitCount))
+            literalExpected = expected
+            literalOutput = output
             literalPosition = 1
             state = .literal
         }
@@ -346,6 +348,19 @@ struct JSONTranscoder {
 }
 
 private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// Whether any of the eight bytes in `word` is `"`, `\` or below 0x20 (exact: no false negatives;
+/// a false positive only sends the caller to its byte-by-byte loop).
+@inline(__always) func hasJSONStringStop(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quote = word ^ (ones &* 0x22)
+    let backslash = word ^ (ones &* 0x5C)
+    let zeroQuote = (quote &- ones) & ~quote
+    let zeroBackslash = (backslash &- ones) & ~backslash
+    let below20 = (word &- ones &* 0x20) & ~word
+    return (zeroQuote | zeroBackslash | below20) & highs != 0
+}
 
 @inline(__always) private func hexValue(_ c: UInt8) -> UInt32? {
     switch c {

@@ -39,6 +39,8 @@ struct MarkupEngine {
     var scratch: [UInt8] = []
     /// Bytes after a call body that may begin its end marker.
     var endPending: [UInt8] = []
+    /// The end markers `endPending` is a prefix of.
+    var endLive: UInt64 = 0
 
     enum Mode { case text, reasoning, sectionIdle, body, afterBody }
     var mode: Mode = .text
@@ -71,6 +73,14 @@ struct MarkupEngine {
     var pythonicBody = PythonicBodyState()
     let taggedSets: TaggedMarkerSets?
     let nameArgsSet: MarkerSet?
+    /// The format's tables; the JSON call style is read from here (a class), so the hot loop never copies it.
+    let tables: MarkupTables
+    let bodyKind: MarkupTables.BodyKind
+
+    /// Work done so far, in bytes: every byte scanned, copied or converted by this engine and its
+    /// emitter. Tests use it to check that streaming costs O(length) however the text is split.
+    var work: Int { scanned + emitter.work }
+    var scanned = 0
 
     init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions, tables: MarkupTables? = nil) {
         self.format = format
@@ -86,6 +96,8 @@ struct MarkupEngine {
         chainBytes = t.chainBytes
         taggedSets = t.taggedSets
         nameArgsSet = t.nameArgsSet
+        self.tables = t
+        bodyKind = t.bodyKind
         anchorOpen = !format.anchoredStarts.isEmpty
         let reasoning = options.separateReasoning ? format.reasoning : nil
         if let reasoning, options.startsInReasoning ?? reasoning.startsInside { mode = .reasoning }
@@ -124,6 +136,7 @@ struct MarkupEngine {
     mutating func run(_ p: UnsafeBufferPointer<UInt8>) {
         var i = 0
         let n = p.count
+        scanned &+= n
         holdFrom = 0
         while i < n {
             switch mode {
@@ -216,20 +229,18 @@ struct MarkupEngine {
                         continue
                     }
                 }
+                endLive = endPending.isEmpty ? afterBodySet.markersStarting(with: b)
+                    : afterBodySet.advance(endLive, position: endPending.count, byte: b)
                 endPending.append(b)
                 i += 1
-                switch afterBodySet.match(endPending) {
-                case .full(let k):
-                    endPending.removeAll()
+                if let k = afterBodySet.complete(endLive, length: endPending.count) {
+                    endPending.removeAll(keepingCapacity: true)
                     endCall()
                     if k > 0 { trigger(k - 1, p, i) }
-                case .prefix:
-                    break
-                case .none:
-                    let text = endPending
-                    endPending.removeAll()
+                } else if endLive == 0 {
                     endCall()
-                    emitter.content(text)
+                    emitter.content(endPending)
+                    endPending.removeAll(keepingCapacity: true)
                     holdWhitespace = false
                 }
             }
@@ -282,7 +293,10 @@ struct MarkupEngine {
     }
 
     mutating func noteHeld(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
-        if i > holdFrom { held.append(contentsOf: UnsafeBufferPointer(rebasing: p[holdFrom..<i])) }
+        if i > holdFrom {
+            held.append(contentsOf: UnsafeBufferPointer(rebasing: p[holdFrom..<i]))
+            scanned &+= i - holdFrom
+        }
         holdFrom = i
     }
 
@@ -314,8 +328,8 @@ struct MarkupEngine {
 
     mutating func startBody() {
         mode = .body
-        switch format.body {
-        case .json: jsonBody = JSONBodyState()
+        switch bodyKind {
+        case .json: jsonBody.reset()
         case .tagged: taggedBody = TaggedBodyState()
         case .pythonic: pythonicBody = PythonicBodyState()
         }
@@ -323,7 +337,7 @@ struct MarkupEngine {
 
     mutating func readBody(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
         switch format.body {
-        case .json(let style): return readJSONBody(style, p, &i, n)
+        case .json: return readJSONBody(p, &i, n)
         case .tagged(let style): return readTaggedBody(style, p, &i, n)
         case .pythonic(let style): return readPythonicBody(style, p, &i, n)
         }
@@ -331,7 +345,7 @@ struct MarkupEngine {
 
     mutating func closeCommittedBody() {
         guard callOpen else { return }
-        switch format.body {
+        switch bodyKind {
         case .json: closeJSONBody()
         case .tagged: closeTaggedBody()
         case .pythonic: closePythonicBody()
@@ -340,13 +354,13 @@ struct MarkupEngine {
     }
 
     mutating func afterBody() {
-        if case .tagged = format.body { endCall() } else { mode = .afterBody }
+        if bodyKind == .tagged { endCall() } else { mode = .afterBody; endPending.removeAll(keepingCapacity: true) }
     }
 
     /// Whether `b` starts another call body right after one (Llama's `{…}; {…}`, two objects in one hermes block).
     mutating func startsAnotherBody(_ b: UInt8) -> Bool {
-        guard case .json(let style) = format.body, !chainBytes.isEmpty || format.callEnd != nil else { return false }
-        return (b == 0x7B && style.allowsObject) || (b == 0x5B && style.allowsArray)
+        guard bodyKind == .json, !chainBytes.isEmpty || format.callEnd != nil else { return false }
+        return (b == 0x7B && tables.json.allowsObject) || (b == 0x5B && tables.json.allowsArray)
     }
 
     mutating func endCall() {
@@ -372,6 +386,10 @@ final class MarkupTables: Sendable {
     let chainBytes: [UInt8]
     let taggedSets: TaggedMarkerSets?
     let nameArgsSet: MarkerSet?
+    enum BodyKind: Sendable { case json, tagged, pythonic }
+    let bodyKind: BodyKind
+    /// The JSON call style (the default style for other bodies, unused there).
+    let json: JSONCallStyle
 
     init(format: MarkupFormat, separateReasoning: Bool = true) {
         let reasoning = separateReasoning ? format.reasoning : nil
@@ -388,6 +406,11 @@ final class MarkupTables: Sendable {
             taggedSets = TaggedMarkerSets(style: style, callEnd: format.callEnd ?? "")
         } else {
             taggedSets = nil
+        }
+        switch format.body {
+        case .json(let style): bodyKind = .json; json = style
+        case .tagged: bodyKind = .tagged; json = JSONCallStyle()
+        case .pythonic: bodyKind = .pythonic; json = JSONCallStyle()
         }
         if case .json(let style) = format.body, let n = style.nameThenArguments {
             nameArgsSet = MarkerSet(n.nameEnd + [n.idMarker ?? "", n.dropThrough ?? ""])

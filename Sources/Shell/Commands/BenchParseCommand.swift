@@ -9,8 +9,11 @@ import ToolParsers
 /// same text in the same run.
 enum BenchParseCommand {
     static let helpText = """
-    usage: toolshell bench parse [--seconds S] [--python PYTHON] [--json]
+    usage: toolshell bench parse [--seconds S] [--python PYTHON] [--json] [--only whole|stream] [--calls N --runs R]
       --seconds S       time per measurement (default 0.5)
+      --only KIND       time only the whole-text parse or only the 1-character stream
+      --calls N         measure only an output with N calls (no size table); with --runs R, exactly R runs
+                        (for instruction counts: run under callgrind with two values of R and subtract)
       --python PYTHON   an interpreter with vllm installed; measures vLLM's hermes parser on the same text
       --json            print one JSON object
     """
@@ -37,10 +40,12 @@ enum BenchParseCommand {
 
     /// Which halves to time (`--only whole|stream`, for profiling one of them).
     nonisolated(unsafe) static var only: String?
+    /// A fixed number of timed runs instead of `--seconds` (`--runs N`, for instruction counts under callgrind).
+    nonisolated(unsafe) static var fixedRuns: Int?
 
     static func measure(_ text: String, seconds: Double) -> Measurement {
         let format = ToolParserRegistry.builtIn.format(named: "hermes")!
-        let deltas = text.unicodeScalars.map { String($0) }
+        let deltas = only == "whole" ? [] : text.unicodeScalars.map { String($0) }
         let whole = only == "stream" ? 0 : timePerRun(seconds) {
             guard let p = try? format.makeParser(tools: [JSONValue]()) else { return 0 }
             return p.parse(text).toolCalls.count
@@ -55,7 +60,7 @@ enum BenchParseCommand {
     }
 
     static func timePerRun(_ seconds: Double, _ body: () -> Int) -> Double {
-        var sink = body()
+        var sink = fixedRuns == nil ? body() : 0
         var runs = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
@@ -63,7 +68,7 @@ enum BenchParseCommand {
             sink &+= body()
             runs += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds || runs < 3
+        } while fixedRuns.map({ runs < $0 }) ?? (elapsed < seconds || runs < 3)
         if sink == Int.min { print("") }
         return elapsed / Double(runs)
     }
@@ -72,6 +77,7 @@ enum BenchParseCommand {
         var seconds = 0.5
         var asJSON = false
         var python: String?
+        var onlyCalls: Int?
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
@@ -82,6 +88,10 @@ enum BenchParseCommand {
                 guard i + 1 < arguments.count else { return usage("--only needs whole or stream") }
                 i += 1
                 only = arguments[i]
+            case "--calls", "--runs":
+                guard i + 1 < arguments.count, let v = Int(arguments[i + 1]), v > 0 else { return usage("\(a) needs a positive integer") }
+                i += 1
+                if a == "--calls" { onlyCalls = v } else { fixedRuns = v }
             case "--seconds", "--python":
                 guard i + 1 < arguments.count else { return usage("\(a) needs a value") }
                 i += 1
@@ -92,6 +102,11 @@ enum BenchParseCommand {
             default: return usage("unknown argument '\(a)'")
             }
             i += 1
+        }
+        if let onlyCalls {
+            let m = measure(sampleOutput(calls: onlyCalls), seconds: seconds)
+            print("hermes, \(m.bytes) bytes, \(onlyCalls) calls: whole \(fmt(m.wholeMicros)) µs, 1-char stream \(fmt(m.streamMillis)) ms")
+            return 0
         }
         let sample = sampleOutput()
         let reference = measure(sample, seconds: seconds)
