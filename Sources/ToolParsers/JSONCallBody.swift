@@ -23,12 +23,12 @@ struct JSONBodyState {
         resetCall()
         transcoder.reset()
         kind = .other
-        region.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&region)
         suffixPosition = 0
     }
 
     mutating func resetCall() {
-        key.removeAll(keepingCapacity: true); keyEscaped = false; name = nil; id = nil
+        clearKeepingCapacity(&key); keyEscaped = false; name = nil; id = nil
         argumentsStarted = false; committed = false
         if !pendingArguments.isEmpty { pendingArguments.removeAll(keepingCapacity: true) }
     }
@@ -75,7 +75,7 @@ extension MarkupEngine {
                 if isJSONWhitespace(c) || c == 0x2C { i += 1; continue }
                 if c == 0x22 {
                     i += 1
-                    jsonBody.key.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&jsonBody.key)
                     jsonBody.phase = .key
                 } else if c == 0x7D {
                     i += 1

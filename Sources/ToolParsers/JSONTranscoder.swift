@@ -44,14 +44,14 @@ struct JSONTranscoder {
     /// Starts over for a new value, keeping the buffers' capacity.
     mutating func reset(_ dialect: Dialect = .json) {
         self.dialect = dialect
-        out.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&out)
         started = false
         state = .value
-        closers.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&closers)
         inKey = false
         quote = 0x22
         highSurrogate = 0
-        numberText.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&numberText)
         needsSeparator = false
         awaitingValue = false
     }
@@ -270,7 +270,7 @@ struct JSONTranscoder {
         case 0x28 where dialect == .python: out.append(0x5B); closers.append(0x29); state = .valueOrClose
         case 0x22: quote = c; inKey = false; out.append(0x22); state = .string
         case 0x27 where dialect == .python: quote = c; inKey = false; out.append(0x22); state = .string
-        case 0x2D, 0x30...0x39: numberText.removeAll(keepingCapacity: true); numberText.append(c); state = .number
+        case 0x2D, 0x30...0x39: clearKeepingCapacity(&numberText); numberText.append(c); state = .number
         default:
             let expected: StaticString
             let output: StaticString
@@ -427,12 +427,21 @@ func isValidNumber(_ text: [UInt8]) -> Bool {
     return i == n
 }
 
+/// Empties an array without giving up its storage (and without the call when it is already empty).
+@inline(__always) func clearKeepingCapacity<T>(_ array: inout [T]) {
+    if !array.isEmpty { array.removeAll(keepingCapacity: true) }
+}
+
 /// Decodes a string written by `JSONTranscoder` (a quoted canonical JSON string).
 func decodeCanonicalJSONString(_ bytes: [UInt8]) -> String {
-    var body = bytes
-    if body.first == 0x22 { body.removeFirst() }
-    if body.last == 0x22 { body.removeLast() }
-    if !body.contains(0x5C) { return String(decoding: body, as: UTF8.self) }
+    var lower = 0
+    var upper = bytes.count
+    if upper > 0 && bytes[0] == 0x22 { lower = 1 }
+    if upper > lower && bytes[upper - 1] == 0x22 { upper -= 1 }
+    if !bytes[lower..<upper].contains(0x5C) {
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[lower..<upper]), as: UTF8.self) }
+    }
+    let body = Array(bytes[lower..<upper])
     var out: [UInt8] = []
     var i = 0
     while i < body.count {
