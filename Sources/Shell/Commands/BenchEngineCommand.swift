@@ -23,8 +23,10 @@ enum BenchEngineCommand {
                             threads and test (\(kind == .decode ? "-p 0 -n N" : "-p N -n 0")), one run after each of
                             ours, and report both and the ratio ours / llama.cpp (of the medians).
                             scripts/build-llama-bench.sh builds it.
-          --json            print {"model","threads","tokens","tok_s","min","median","max","runs","load_ms",
-                            "peak_rss_mib","load_avg", and with --compare-llamacpp "llamacpp" and "ratio"}
+          --json            print {"model","kind","threads","tokens","tok_s","min","median","max","runs","backend",
+                            "load_ms" (model: GGUF, mapped weights, engine and backend), "tokenizer_ms",
+                            "plugins_ms", "peak_rss_mib", "load_avg" (1/5/15 min before the run), and with
+                            --compare-llamacpp "llamacpp" {"test", speeds, "peak_rss_mib"} and "ratio"}
         """
     }
 
@@ -82,9 +84,24 @@ enum BenchEngineCommand {
         let loadAverage = LoadAverage.read()
         do {
             let clock = ContinuousClock()
+            // The same steps as EngineCLI.load, timed apart: plugin discovery, the model (GGUF
+            // metadata, mapped weights, engine and backend set up), the tokenizer.
+            guard let name = options.model else { throw EngineCLI.UsageError(message: "--model is required") }
+            let path = try ModelPaths.resolve(name)
+            let pluginStart = clock.now
+            let registry = PluginRegistry(explicitPaths: options.pluginPaths)
+            for failure in registry.failures {
+                FileHandle.standardError.write(Data("toolshell \(command): warning: \(failure)\n".utf8))
+            }
             let loadStart = clock.now
-            let (model, tokenizer) = try EngineCLI.load(options, command: command)
-            let loadSeconds = (clock.now - loadStart).seconds
+            let model = try Model(path: path, registry: registry, backendName: options.backend, threads: options.threads,
+                                  contextLength: options.contextSize)
+            let tokenizerStart = clock.now
+            let tokenizer = try GGUFTokenizer(file: model.file)
+            let tokenizerEnd = clock.now
+            let pluginSeconds = (loadStart - pluginStart).seconds
+            let loadSeconds = (tokenizerStart - loadStart).seconds
+            let tokenizerSeconds = (tokenizerEnd - tokenizerStart).seconds
             // Token ids from ordinary text, repeated to the length needed.
             var source = tokenizer.encode("The quick brown fox jumps over the lazy dog. 0123456789 def main(): return 42\n",
                                           addSpecial: false, parseSpecial: false)
@@ -131,6 +148,8 @@ enum BenchEngineCommand {
                 members += [
                     ("backend", .string(model.backend.name)),
                     ("load_ms", number(loadSeconds * 1000)),
+                    ("tokenizer_ms", number(tokenizerSeconds * 1000)),
+                    ("plugins_ms", number(pluginSeconds * 1000)),
                     ("peak_rss_mib", number(rss)),
                     ("load_avg", .array(loadAverage.map(number))),
                 ]
@@ -147,7 +166,8 @@ enum BenchEngineCommand {
                 if let theirs, let reference {
                     print("  llama.cpp \(reference.testName): \(theirs.text); ratio \(String(format: "%.2f", theirs.median > 0 ? ours.median / theirs.median : 0))")
                 }
-                print(String(format: "  load %.0f ms, peak RSS %.0f MiB, load average %@", loadSeconds * 1000, rss,
+                print(String(format: "  load %.0f ms (+ tokenizer %.0f ms, plugins %.0f ms), peak RSS %.0f MiB, load average %@",
+                             loadSeconds * 1000, tokenizerSeconds * 1000, pluginSeconds * 1000, rss,
                              loadAverage.map { String(format: "%.2f", $0) }.joined(separator: " ")))
             }
             return 0
