@@ -54,6 +54,9 @@ struct TestShell {
         }
         session = ShellSession(sink: recorder, interactive: false, baseDirectory: directory, modelLoader: loader)
         session.interrupts = InterruptSource.makePrivate()  // parallel tests never share a Ctrl-C flag
+        // A loaded machine (parallel test suites, other builds) can take seconds to start a tool
+        // script; tests of the timeout itself pass --timeout explicitly.
+        try? session.settings.set("tool_timeout", words: ["120"])
         session.model = model
     }
 
