@@ -148,6 +148,29 @@ import Testing
         #expect(lines.last?["rejected_at_token"]?.doubleValue ?? 0 > 0)
     }
 
+    /// `grammar check --structural-tag`: xgrammar's structural-tag JSON through the compiler and
+    /// the matcher on the real tokenizer; a format the compiler does not know is exit 2 naming it.
+    @Test func structuralTagCheck() throws {
+        let dir = NSTemporaryDirectory() + "toolshell-structural-tag-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"""
+        {"type": "structural_tag", "format": {"type": "tag", "begin": "<answer>", "content": {"type": "json_schema", "json_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"], "additionalProperties": false}}, "end": "</answer>"}}
+        """#.write(toFile: dir + "/tag.json", atomically: true, encoding: .utf8)
+        try #"<answer>{"city":"Paris"}</answer>"#.write(toFile: dir + "/ok.txt", atomically: true, encoding: .utf8)
+        try #"<answer>{"town":"Paris"}</answer>"#.write(toFile: dir + "/key.txt", atomically: true, encoding: .utf8)
+        try #"<answer>{"city":"Paris"}"#.write(toFile: dir + "/open.txt", atomically: true, encoding: .utf8)
+        let check = try runToolshell(["grammar", "check", "--structural-tag", dir + "/tag.json", "--model", "qwen2.5-coder-0.5b",
+                                      dir + "/ok.txt", dir + "/key.txt", dir + "/open.txt"])
+        #expect(check.status == 1, "\(check.stderr)")
+        let accepted = check.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map { $0["accepted"] }
+        #expect(accepted == [.bool(true), .bool(false), .bool(false)])
+        try #"{"type": "structural_tag", "format": {"type": "bogus"}}"#.write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try runToolshell(["grammar", "check", "--structural-tag", dir + "/bad.json", "--model", "qwen2.5-coder-0.5b", dir + "/ok.txt"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("/format"))
+    }
+
     /// The shell's /choice, /regex and /grammar constrain chat replies through the matcher.
     @Test func shellConstraintCommandsConstrainReplies() throws {
         try #require(FileManager.default.fileExists(atPath: ModelTurnTests.modelPath),

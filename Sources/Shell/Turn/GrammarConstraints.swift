@@ -37,12 +37,15 @@ enum ConstraintSpec: Sendable {
 /// The one place where a constraint becomes grammar IR: every input compiler is dispatched
 /// from `grammar(for:)`.
 enum ConstraintGrammar {
-    /// Whether `.structuralTag` compiles (false until the structural-tag compiler is wired
-    /// below); forced tool calls are generated unconstrained while it is false.
+    /// Whether forced tool calls are generated under their structural tag. `.structuralTag`
+    /// compiles below (the CLI uses it); switching forced calls over waits for the shell's
+    /// forced-call tests to run with it, so they are generated unconstrained while this is false.
     static let compilesStructuralTags = false
 
     /// The grammar for `spec`; errors name the place in the input and the fix.
-    static func grammar(for spec: ConstraintSpec) throws(ShellError) -> Grammar {
+    /// `specialTokens`: texts of the vocabulary's special tokens (structural-tag markers that
+    /// are one of them must be that token).
+    static func grammar(for spec: ConstraintSpec, specialTokens: Set<String> = []) throws(ShellError) -> Grammar {
         switch spec {
         case .choice(let options):
             guard !options.isEmpty else { throw ShellError(.usage, "a choice needs at least one option", fix: "give options separated by |, e.g. yes|no") }
@@ -62,9 +65,13 @@ enum ConstraintGrammar {
             } catch {
                 throw ShellError(.input, "schema: \(error)", fix: "check the schema")
             }
-        case .structuralTag:
-            throw ShellError(.input, "structural-tag constraints need the structural-tag compiler, which this build does not have yet",
-                             fix: "use --grammar, --regex or --choice for now")
+        case .structuralTag(let tag):
+            do { return try StructuralTagGrammar.compile(tag, specialTokens: specialTokens) } catch let e as StructuralTagError {
+                throw ShellError(.input, "structural tag \(e.path.isEmpty ? "(root)" : e.path): \(e.message)",
+                                 fix: "change the format at \(e.path.isEmpty ? "(root)" : e.path)")
+            } catch {
+                throw ShellError(.input, "structural tag: \(error)", fix: "check the structural tag")
+            }
         }
     }
 }
@@ -125,7 +132,11 @@ final class ConstraintCompiler {
         if let hit = recent.first(where: { $0.key == key && $0.compiled.vocabulary === vocabulary }) {
             return GrammarMatcher(hit.compiled)
         }
-        let grammar = try ConstraintGrammar.grammar(for: spec)
+        var specials: Set<String> = []
+        if case .structuralTag = spec {
+            specials = Set(vocabulary.specialIDs.map { String(decoding: vocabulary.tokenBytes[Int($0)], as: UTF8.self) })
+        }
+        let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: specials)
         let compiled: CompiledGrammar
         do { compiled = try CompiledGrammar(grammar, vocabulary: vocabulary) } catch {
             throw ShellError(.input, "the constraint cannot be used: \(error)")
