@@ -92,7 +92,8 @@ struct StructuralTagCompiler {
         return t
     }
 
-    mutating func embed(_ g: Grammar) -> GrammarExpr {
+    /// Appends `other` with its rule references renumbered; returns the index its rule 0 gets.
+    mutating func appendRules(_ other: [GrammarRule]) -> Int {
         let offset = rules.count
         func shift(_ e: GrammarExpr) -> GrammarExpr {
             switch e {
@@ -103,9 +104,12 @@ struct StructuralTagCompiler {
             default: return e
             }
         }
-        for r in g.rules { rules.append(GrammarRule(name: r.name, body: shift(r.body))) }
-        return .rule(g.root + offset)
+        for r in other { rules.append(GrammarRule(name: r.name, body: shift(r.body))) }
+        return offset
     }
+
+    /// `g` as a reference to its root, its rules appended.
+    mutating func embed(_ g: Grammar) -> GrammarExpr { .rule(g.root + appendRules(g.rules)) }
 
     func err(_ path: String, _ m: String) -> StructuralTagError { StructuralTagError(path: path, message: m) }
 
@@ -230,17 +234,7 @@ struct StructuralTagCompiler {
             values.append((name, value, rootC.required.contains(name)))
         }
         // Bring the schema compiler's rules in.
-        let offset = rules.count
-        func shift(_ e: GrammarExpr) -> GrammarExpr {
-            switch e {
-            case .rule(let i): return .rule(i + offset)
-            case .sequence(let xs): return .sequence(xs.map(shift))
-            case .choice(let xs): return .choice(xs.map(shift))
-            case let .repeat(x, lo, hi): return .repeat(shift(x), min: lo, max: hi)
-            default: return e
-            }
-        }
-        for r in sc.rules { rules.append(GrammarRule(name: r.name, body: shift(r.body))) }
+        let offset = appendRules(sc.rules)
         for (i, rule) in jsonRules {
             values[i].value = .sequence([nl, .rule(rule + offset), nl, .literal("</parameter>")])
         }
