@@ -23,15 +23,18 @@ static inline size_t pad64(size_t v) { return (v + 63) & ~(size_t)63; }
 /* x8 (cols a multiple of 32, nb = cols/32 blocks, nc = ceil(nb/2) chunks of 64):
  *   int8  qs[pad64(cols + 32)]   values, zero past cols (a lone last block reads a zero half)
  *   float dx16[nc][16]           per chunk: 8 × scale of block 2c, 8 × scale of block 2c+1
- *   float s[pad16(nb)]           per block: scale × Σ qs (for the zero-point correction) */
-typedef struct { size_t qs, dx16, s, total; } x8_layout;
+ *   float s[pad16(nb)]           per block: scale × Σ qs (for the zero-point correction)
+ *   int32 ns4[nc][16]            per chunk and dpbusd lane: −Σ of the lane's 4 values (the
+ *                                single-token kernels start each product at −zero·Σ, exactly) */
+typedef struct { size_t qs, dx16, s, ns4, total; } x8_layout;
 static x8_layout x8_layout_for(int64_t cols) {
     const int64_t nb = cols / 32, nc = (nb + 1) / 2;
     x8_layout l;
     l.qs = 0;
     l.dx16 = pad64((size_t)cols + 32);
     l.s = l.dx16 + (size_t)nc * 64;
-    l.total = pad64(l.s + (size_t)nb * 4);
+    l.ns4 = pad64(l.s + (size_t)nb * 4);
+    l.total = l.ns4 + (size_t)nc * 64;
     return l;
 }
 
@@ -83,6 +86,12 @@ static void act_x8(const float *x, uint8_t *dst, int64_t cols) {
         for (int j = 0; j < 8; j++) v[j] = dr;
     }
     if (nb % 2) for (int j = 0; j < 8; j++) dx16[(nb / 2) * 16 + 8 + j] = 0.0f;
+    int32_t *ns4 = (int32_t *)(dst + l.ns4);
+    for (int64_t c = 0; c < (nb + 1) / 2; c++) {
+        const __m512i q = _mm512_loadu_si512(qs + c * 64);
+        const __m512i sum4 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), q);
+        _mm512_storeu_si512(ns4 + c * 16, _mm512_sub_epi32(_mm512_setzero_si512(), sum4));
+    }
 }
 
 /* Same rounding as from_float_q8_K. */
@@ -227,6 +236,105 @@ static inline __m512i unpack_q5_0(const uint8_t *row, int64_t c, int two, float 
 X8_KERNEL(gemm_q8_0, unpack_q8_0, 128, 34)
 X8_KERNEL(gemm_q5_0, unpack_q5_0, 16, 22)
 X8_KERNEL(gemm_q4_0, unpack_q4_0, 8, 18)
+
+/* Single-token products (decode): four rows at a time, so that the activation chunk, its scales
+ * and the zero-point term are loaded once for four weight rows and four independent accumulator
+ * chains hide the FMA latency. Each dpbusd starts from −zero·Σx of its lane, so the product is
+ * the exact integer Σ w·x of the lane's four values and no per-row correction is left. The next
+ * rows are prefetched a row group ahead so that memory reads overlap the arithmetic. */
+
+/* [d0 × 8, d1 × 8] */
+static inline __m512 x8_scales(uint16_t h0, uint16_t h1) { return pair_scale(h0, h1); }
+
+static inline __m512i u_q8_0(const uint8_t *row, int64_t c, int two, __m512 *dw) {
+    const block_q8_0 *b = (const block_q8_0 *)row + 2 * c;
+    const __m256i lo = _mm256_loadu_si256((const __m256i *)b[0].qs);
+    const __m256i hi = two ? _mm256_loadu_si256((const __m256i *)b[1].qs) : _mm256_setzero_si256();
+    *dw = x8_scales(b[0].d, two ? b[1].d : 0);
+    return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), _mm512_set1_epi8((char)0x80));
+}
+static inline __m512i u_q4_0(const uint8_t *row, int64_t c, int two, __m512 *dw) {
+    const block_q4_0 *b = (const block_q4_0 *)row + 2 * c;
+    *dw = x8_scales(b[0].d, two ? b[1].d : 0);
+    return nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
+}
+static inline __m512i u_q5_0(const uint8_t *row, int64_t c, int two, __m512 *dw) {
+    const block_q5_0 *b = (const block_q5_0 *)row + 2 * c;
+    uint32_t h0, h1 = 0;
+    memcpy(&h0, b[0].qh, 4);
+    if (two) memcpy(&h1, b[1].qh, 4);
+    *dw = x8_scales(b[0].d, two ? b[1].d : 0);
+    const __m512i z = nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
+    const __mmask64 k = (__mmask64)h0 | ((__mmask64)h1 << 32);
+    return _mm512_mask_add_epi8(z, k, z, _mm512_set1_epi8(0x10));
+}
+
+/* Σ of each of four vectors → out[0..3] */
+static inline void reduce4(__m512 a, __m512 b, __m512 c, __m512 d, float *out) {
+    /* pairwise: 512 → 256 per vector, interleaved so that one add serves two vectors */
+    const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+    const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    /* ab: a0 a1 b0 b1 (128-bit lanes, a0+a2, a1+a3 ...) */
+    const __m512 abcd = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+    /* abcd: lanes A B C D, each a 4-float partial of one vector */
+    const __m512 t1 = _mm512_add_ps(abcd, _mm512_permute_ps(abcd, 0x4E));
+    const __m512 t2 = _mm512_add_ps(t1, _mm512_permute_ps(t1, 0xB1));
+    const __m128 r = _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0), t2));
+    _mm_storeu_ps(out, r);
+}
+
+#define X8_PREFETCH_ROWS 8
+
+#define X8_GEMV(NAME, UNPACK, SHIFT, CHUNK_BYTES)                                                                \
+    static void NAME(const uint8_t *w, size_t rs, int64_t r0, int64_t r1, int64_t cols, const uint8_t *xa,      \
+                     float *y) {                                                                                 \
+        const x8_layout l = x8_layout_for(cols);                                                                  \
+        const int64_t nb = cols / 32, nc = (nb + 1) / 2;                                                          \
+        const int8_t *xq = (const int8_t *)(xa + l.qs);                                                           \
+        const float *dx16 = (const float *)(xa + l.dx16);                                                         \
+        const int32_t *ns4 = (const int32_t *)(xa + l.ns4);                                                       \
+        int64_t r = r0;                                                                                           \
+        for (; r + 4 <= r1; r += 4) {                                                                             \
+            const uint8_t *w0 = w + (size_t)r * rs, *w1 = w0 + rs, *w2 = w1 + rs, *w3 = w2 + rs;                  \
+            const char *pf = (const char *)(w0 + X8_PREFETCH_ROWS * rs);                                            \
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                           \
+            for (int64_t c = 0; c < nc; c++) {                                                                    \
+                const int two = 2 * c + 1 < nb;                                                                   \
+                /* the group 8 rows ahead, 4 chunks' bytes per chunk: the whole group by its last chunk */   \
+                for (int off = 0; off < 4 * (CHUNK_BYTES); off += 64)                                             \
+                    _mm_prefetch(pf + c * 4 * (CHUNK_BYTES) + off, _MM_HINT_T0);                                  \
+                const __m512i q = _mm512_loadu_si512(xq + c * 64);                                                \
+                const __m512 dx = _mm512_loadu_ps(dx16 + c * 16);                                                 \
+                const __m512i z = _mm512_slli_epi32(_mm512_loadu_si512(ns4 + c * 16), SHIFT);                     \
+                __m512 d0, d1, d2, d3;                                                                            \
+                const __m512i u0 = UNPACK(w0, c, two, &d0), u1 = UNPACK(w1, c, two, &d1);                         \
+                const __m512i u2 = UNPACK(w2, c, two, &d2), u3 = UNPACK(w3, c, two, &d3);                         \
+                a0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, u0, q)), _mm512_mul_ps(d0, dx), a0); \
+                a1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, u1, q)), _mm512_mul_ps(d1, dx), a1); \
+                a2 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, u2, q)), _mm512_mul_ps(d2, dx), a2); \
+                a3 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, u3, q)), _mm512_mul_ps(d3, dx), a3); \
+            }                                                                                                     \
+            reduce4(a0, a1, a2, a3, y + r);                                                                       \
+        }                                                                                                         \
+        for (; r < r1; r++) {                                                                                     \
+            const uint8_t *w0 = w + (size_t)r * rs;                                                               \
+            __m512 a0 = _mm512_setzero_ps();                                                                      \
+            for (int64_t c = 0; c < nc; c++) {                                                                    \
+                const int two = 2 * c + 1 < nb;                                                                   \
+                const __m512i q = _mm512_loadu_si512(xq + c * 64);                                                \
+                const __m512 dx = _mm512_loadu_ps(dx16 + c * 16);                                                 \
+                const __m512i z = _mm512_slli_epi32(_mm512_loadu_si512(ns4 + c * 16), SHIFT);                     \
+                __m512 d0;                                                                                        \
+                const __m512i u0 = UNPACK(w0, c, two, &d0);                                                       \
+                a0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, u0, q)), _mm512_mul_ps(d0, dx), a0); \
+            }                                                                                                     \
+            y[r] = _mm512_reduce_add_ps(a0);                                                                      \
+        }                                                                                                         \
+    }
+
+X8_GEMV(gemv_q8_0, u_q8_0, 7, 68)
+X8_GEMV(gemv_q5_0, u_q5_0, 4, 44)
+X8_GEMV(gemv_q4_0, u_q4_0, 3, 36)
 
 /* ---- K-quants --------------------------------------------------------------------------------------- */
 
@@ -386,8 +494,21 @@ static tile_fn tile_for(uint32_t type) {
 
 int ts_avx512_supports(uint32_t type) { return tile_for(type) != NULL; }
 
+typedef void (*gemv_fn)(const uint8_t *, size_t, int64_t, int64_t, int64_t, const uint8_t *, float *);
+
+static gemv_fn gemv_for(uint32_t type) {
+    switch (type) {
+    case TS_TYPE_Q8_0: return gemv_q8_0;
+    case TS_TYPE_Q5_0: return gemv_q5_0;
+    case TS_TYPE_Q4_0: return gemv_q4_0;
+    default: return NULL;
+    }
+}
+
 void ts_avx512_gemm(uint32_t type, const void *w, size_t row_stride, int64_t r0, int64_t r1, int64_t cols,
                     const void *xa, size_t xs, int64_t n, float *y, int64_t ldy) {
+    const gemv_fn g = gemv_for(type);
+    if (n == 1 && g) { g(w, row_stride, r0, r1, cols, xa, y); return; }
     const tile_fn f = tile_for(type);
     for (int64_t t0 = 0; t0 < n;) {
         const int64_t left = n - t0;
