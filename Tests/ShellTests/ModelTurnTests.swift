@@ -44,6 +44,61 @@ import Testing
         #expect(tokens.contains("9707\t\"Hello\"") && tokens.contains("1879\t\" world\""))
     }
 
+    /// /tool-choice required and /tool-choice NAME on the real model: the reply is generated under
+    /// the hermes parser's structural tag, so its raw text starts with `<tool_call>` (left alone,
+    /// Qwen2.5-Coder-0.5B answers these prompts with bare JSON or prose), the call parses, its
+    /// arguments satisfy the tool's schema (an enum the question does not mention included), the
+    /// named form calls the named tool even when the question is about another, and the reply
+    /// ends by itself after the call.
+    @Test func forcedCallsStartWithTheCallMarkerAndParse() throws {
+        try requireModel()
+        let dir = NSTemporaryDirectory() + "toolshell-forced-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let weatherSchema = #"{"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","unit"],"additionalProperties":false}"#
+        let timeSchema = #"{"type":"object","properties":{"timezone":{"type":"string"}},"required":["timezone"],"additionalProperties":false}"#
+        try """
+        /load qwen2.5-coder-0.5b
+        /set temperature 0
+        /set max_tokens 80
+        /tools add {"type":"function","function":{"name":"get_weather","description":"Current weather in a city","parameters":\(weatherSchema)}}
+        /tools add {"type":"function","function":{"name":"get_time","description":"Current time in a timezone","parameters":\(timeSchema)}}
+        /tool-choice required
+        How warm is it in Lisbon?
+        /expect tool get_weather schema \(weatherSchema)
+        /clear
+        /tool-choice get_time
+        How warm is it in Lisbon?
+        /expect tool get_time schema \(timeSchema)
+        """.write(toFile: dir + "/f.tsh", atomically: true, encoding: .utf8)
+        let run = try runToolshell(["run", dir + "/f.tsh", "--json"], environment: ["XDG_STATE_HOME": dir + "/state"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let events = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+        let expects = events.filter { $0["type"]?.stringValue == "expect" }
+        #expect(expects.count == 2 && expects.allSatisfy { $0["passed"] == .bool(true) }, "\(run.stdout)")
+        let calls = events.filter { $0["type"]?.stringValue == "tool_call" }
+        #expect(calls.compactMap { $0["name"]?.stringValue } == ["get_weather", "get_time"], "\(run.stdout)")
+        // Unbound tools: each turn stops at its call, so there are exactly two replies, each of
+        // which ended by itself (end-of-generation after the call), not at max_tokens.
+        let stats = events.filter { $0["type"]?.stringValue == "stats" }
+        #expect(stats.count == 2 && stats.allSatisfy { $0["finish_reason"]?.stringValue == "stop" }, "\(run.stdout)")
+        // The raw replies (the transcript's model_output): each is one hermes call from its first byte.
+        let transcripts = dir + "/state/toolshell/transcripts"
+        var replies: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: transcripts).sorted() {
+            let text = try String(contentsOfFile: transcripts + "/" + name, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                guard let event = try? JSONValue.parse(String(line)), event["type"]?.stringValue == "model_output" else { continue }
+                replies.append(event["pieces"]?.arrayValue?.compactMap(\.stringValue).joined() ?? "")
+            }
+        }
+        #expect(replies.count == 2, "\(replies)")
+        for (reply, name) in zip(replies, ["get_weather", "get_time"]) {
+            #expect(reply.hasPrefix("<tool_call>\n{\"name\": \"\(name)\", \"arguments\": "), "\(reply)")
+            #expect(reply.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</tool_call>"), "\(reply)")
+        }
+    }
+
     @Test func corruptGGUFIsAClearErrorAndTheSessionGoesOn() throws {
         let dir = NSTemporaryDirectory() + "toolshell-model-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

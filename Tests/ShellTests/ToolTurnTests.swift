@@ -57,6 +57,30 @@ import Testing
         #expect(shell.errors.last?.message.contains("3 replies") == true)
     }
 
+    /// /tool-choice required: the first reply's request carries the hermes structural tag with a
+    /// call obligatory from the first token; the reply after the tool results is auto (no tag).
+    /// Removing the tool a named choice forces sets the choice back to auto.
+    @Test func forcedChoiceCarriesTheStructuralTagForTheFirstReplyOnly() throws {
+        let call = ["<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n</tool_call>"]
+        let model = ScriptedModel([call, ["Cold."]])
+        let shell = TestShell(model: model)
+        shell.run("\(Self.weatherTool)\n/tools bind get_weather --mock {\"t\":1}\n/parser hermes\n/tool-choice required\nOslo?")
+        #expect(shell.errors.isEmpty, "\(shell.errors)")
+        #expect(model.requests.count == 2)
+        let first = try #require(model.requests.first)
+        #expect(first.forceToolCall && first.toolChoice == .required)
+        let format = try #require(first.structuralTag?["format"])
+        #expect(format["type"]?.stringValue == "triggered_tags" && format["at_least_one"] == .bool(true))
+        #expect(format["tags"]?[0]?["begin"]?.stringValue == "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ")
+        #expect(format["tags"]?[0]?["content"]?["json_schema"]?["required"] == ["city"])
+        let second = model.requests[1]
+        #expect(!second.forceToolCall && second.toolChoice == .auto && second.structuralTag == nil)
+
+        shell.run("/tool-choice get_weather\n/tools rm get_weather")
+        #expect(shell.session.toolChoice == .auto)
+        #expect(shell.infos.last?.contains("auto") == true)
+    }
+
     @Test func templateThatRaisesLeavesTheConversationAsItWas() {
         let model = ScriptedModel([["fine"]])
         model.chatTemplate = """

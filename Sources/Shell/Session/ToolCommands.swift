@@ -35,6 +35,11 @@ extension CommandTable {
                             throw ShellError(.usage, "no tool named '\(name)'", fix: "/tools list shows the tools")
                         }
                         session.tools.removeAll { $0.name == name }
+                        if session.toolChoice == .named(name) {
+                            // A forced call of a tool that is gone could not be generated.
+                            session.toolChoice = .auto
+                            session.info("/tools", "/tool-choice was \(name); it is auto now")
+                        }
                     }
                 case "list", "":
                     session.info("/tools", session.tools.isEmpty ? "no tools"

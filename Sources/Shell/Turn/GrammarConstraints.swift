@@ -37,11 +37,6 @@ enum ConstraintSpec: Sendable {
 /// The one place where a constraint becomes grammar IR: every input compiler is dispatched
 /// from `grammar(for:)`.
 enum ConstraintGrammar {
-    /// Whether forced tool calls are generated under their structural tag. `.structuralTag`
-    /// compiles below (the CLI uses it); switching forced calls over waits for the shell's
-    /// forced-call tests to run with it, so they are generated unconstrained while this is false.
-    static let compilesStructuralTags = false
-
     /// The grammar for `spec`; errors name the place in the input and the fix.
     /// `specialTokens`: texts of the vocabulary's special tokens (structural-tag markers that
     /// are one of them must be that token).
@@ -155,8 +150,10 @@ extension EngineModel {
         let vocabularyKey = path
         constraintFactory = { request, model throws(ShellError) in
             let vocabulary = GrammarVocabularies.shared.vocabulary(for: model.tokenizer, key: vocabularyKey)
+            // A forced call (/tool-choice required or NAME) is generated under the parser's structural
+            // tag: the reply starts with the call marker, the arguments follow the tool's schema, and
+            // after the call(s) the model may end.
             if request.forceToolCall, let tag = request.structuralTag {
-                guard ConstraintGrammar.compilesStructuralTags else { return nil }
                 return GrammarTokenConstraint(try compiler.matcher(for: .structuralTag(tag), vocabulary: vocabulary))
             }
             guard let constraint = request.constraint else { return nil }
