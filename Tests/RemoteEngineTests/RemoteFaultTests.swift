@@ -79,7 +79,9 @@ import Testing
     @Test func rawModeSendsOurPromptToCompletions() throws {
         // Raw mode: toolshell renders the prompt with the model's template, the server continues it
         // on /v1/completions (vLLM: skip_special_tokens false, so markers survive), the shell's
-        // parser reads the text; a required call goes out as vLLM's structural_tag (a JSON string).
+        // parser reads the text; a required call goes out as vLLM's structural_tag (a JSON string),
+        // also with a /schema active (as locally, the forced reply is the call; the schema is for
+        // the answer after the tool results).
         let log = directory + "/requests.jsonl"
         let server = try ServerProcess.fake("ok", requestLog: log)
         defer { server.stop() }
@@ -87,6 +89,7 @@ import Testing
         /load remote \(server.url) --mode raw --template qwen2.5-coder-0.5b
         /tools add get_weather city
         /tool-choice required
+        /schema {"type": "object"}
         Weather in Paris?
         /expect content ^Hello world$
         """)
@@ -99,6 +102,7 @@ import Testing
         let tag = try JSONValue.parse(sent["body"]?["structured_outputs"]?["structural_tag"]?.stringValue ?? "")
         #expect(tag["type"]?.stringValue == "structural_tag")
         #expect(tag["format"]?["at_least_one"] == .bool(true))
+        #expect(sent["body"]?["structured_outputs"]?["json"] == nil, "\(sent)")
     }
 
     @Test func serverKilledMidStream() throws {

@@ -158,10 +158,14 @@ final class TextEngineModel: EventStreamingModel {
         var params = JSONObject()
         for spec in settingSpecs { params[spec.key] = request.settings[spec.key] }
         body["params"] = .object(params)
-        if let constraint = request.constraint {
-            body["constraint"] = constraint.engineJSON
-        } else if request.forceToolCall, let tag = structuralTag?(request) {
+        // As on the local engine: a forced call's structural tag comes before the active
+        // /schema, /regex, /choice or /grammar (which then applies to the answer after the tool results).
+        var sentConstraint: OutputConstraint?
+        if request.forceToolCall, let tag = structuralTag?(request) {
             body["constraint"] = ["type": "structural_tag", "structural_tag": tag]
+        } else if let constraint = request.constraint {
+            body["constraint"] = constraint.engineJSON
+            sentConstraint = constraint
         }
         let status = vtable.pointee.generate_text?(sequence, JSONValue.object(body).jsonString(.compact), &error)
         if status == TS_ERR_CANCELLED || (status != TS_OK && isCancelled()) {
@@ -238,7 +242,7 @@ final class TextEngineModel: EventStreamingModel {
                 break  // event types from a newer engine: ignored
             }
         }
-        if serverURL != nil, finishReason == "stop", let constraint = request.constraint {
+        if serverURL != nil, finishReason == "stop", let constraint = sentConstraint {
             try checkServerHonoured(constraint, text: text)
         }
         return GenerationOutcome(promptTokens: promptTokens, generatedTokens: completionTokens ?? generated, finishReason: finishReason)
