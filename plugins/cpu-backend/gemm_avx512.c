@@ -42,8 +42,9 @@ static x8_layout x8_layout_for(int64_t cols) {
  *   int8  qs[cols]
  *   float d[pad16(nb)]
  *   float xs16[nb][16]   d × Σ of each 16 values (Q6_K correction)
- *   float xs32[nb][8]    d × Σ of each 32 values (Q4_K mins) */
-typedef struct { size_t qs, d, xs16, xs32, total; } xk_layout;
+ *   float xs32[nb][8]    d × Σ of each 32 values (Q4_K mins)
+ *   int32 ns4[nb * 4][16] per 64 values and dpbusd lane: −Σ of the lane's 4 values (Q6_K zero point) */
+typedef struct { size_t qs, d, xs16, xs32, ns4, total; } xk_layout;
 static xk_layout xk_layout_for(int64_t cols) {
     const int64_t nb = cols / 256;
     xk_layout l;
@@ -51,7 +52,8 @@ static xk_layout xk_layout_for(int64_t cols) {
     l.d = pad64((size_t)cols);
     l.xs16 = pad64(l.d + (size_t)nb * 4);
     l.xs32 = l.xs16 + (size_t)nb * 64;
-    l.total = pad64(l.xs32 + (size_t)nb * 32);
+    l.ns4 = pad64(l.xs32 + (size_t)nb * 32);
+    l.total = l.ns4 + (size_t)nb * 4 * 64;
     return l;
 }
 
@@ -128,6 +130,11 @@ static void act_xk(const float *x, uint8_t *dst, int64_t cols) {
         dd[b] = d;
         for (int g = 0; g < 16; g++) xs16[b * 16 + g] = d * (float)sums[g];
         for (int g = 0; g < 8; g++) xs32[b * 8 + g] = d * (float)(sums[2 * g] + sums[2 * g + 1]);
+    }
+    int32_t *ns4 = (int32_t *)(dst + l.ns4);
+    for (int64_t c = 0; c < nb * 4; c++) {
+        const __m512i sum4 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), _mm512_loadu_si512(qs + c * 64));
+        _mm512_storeu_si512(ns4 + c * 16, _mm512_sub_epi32(_mm512_setzero_si512(), sum4));
     }
 }
 
@@ -458,6 +465,132 @@ static inline __attribute__((always_inline)) void gemm_q6_K(const uint8_t *w, si
     }
 }
 
+/* Single-token K-quant products, four rows at a time as the X8 ones: the activation loads are
+ * shared, the superblock scales are multiplied by the activation scale once, Q6_K's zero point
+ * starts each dpbusd (ns4) and Q4_K's mins go to an 8-wide accumulator of their own. */
+#define K_PREFETCH_ROWS 8
+
+static inline __attribute__((always_inline)) void gemv_q4_K_rows(const uint8_t *w, size_t rs, int64_t r, int64_t cols,
+                                                                 const uint8_t *xa, float *y, const int R) {
+    const xk_layout l = xk_layout_for(cols);
+    const int64_t nb = cols / 256;
+    const int8_t *xq = (const int8_t *)(xa + l.qs);
+    const float *dx = (const float *)(xa + l.d), *xs32 = (const float *)(xa + l.xs32);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i sel[4] = {
+        _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+        _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2),
+        _mm512_set_epi32(5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 4, 4),
+        _mm512_set_epi32(7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, 6, 6),
+    };
+    __m512 acc[4];
+    __m256 macc[4];
+    for (int k = 0; k < R; k++) { acc[k] = _mm512_setzero_ps(); macc[k] = _mm256_setzero_ps(); }
+    const char *pf = (const char *)(w + (size_t)(r + K_PREFETCH_ROWS) * rs);
+    for (int64_t i = 0; i < nb; i++) {
+        if (R == 4)
+            for (int off = 0; off < 4 * 144; off += 64) _mm_prefetch(pf + i * 4 * 144 + off, _MM_HINT_T0);
+        __m512 scz[4];
+        for (int k = 0; k < R; k++) {
+            const block_q4_K *b = (const block_q4_K *)(w + (size_t)(r + k) * rs) + i;
+            uint8_t sc[8], mn[8];
+            q4k_unpack_scales(b->scales, sc, mn);
+            uint64_t sc64, mn64;
+            memcpy(&sc64, sc, 8);
+            memcpy(&mn64, mn, 8);
+            const float d = ts_f16_to_f32(b->d) * dx[i], dmin = ts_f16_to_f32(b->dmin);
+            scz[k] = _mm512_castps256_ps512(_mm256_mul_ps(
+                _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc64))), _mm256_set1_ps(d)));
+            const __m256 mf = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn64))),
+                                            _mm256_set1_ps(dmin));
+            macc[k] = _mm256_fmadd_ps(mf, _mm256_loadu_ps(xs32 + i * 8), macc[k]);
+        }
+        for (int j = 0; j < 4; j++) {
+            const __m512i x = _mm512_loadu_si512(xq + i * 256 + 64 * j);
+            for (int k = 0; k < R; k++) {
+                const block_q4_K *b = (const block_q4_K *)(w + (size_t)(r + k) * rs) + i;
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * j));
+                const __m512i u = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), m4);
+                acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, x)),
+                                         _mm512_permutexvar_ps(sel[j], scz[k]), acc[k]);
+            }
+        }
+    }
+    float mins[4];
+    for (int k = 0; k < R; k++) {
+        const __m128 h = _mm_add_ps(_mm256_castps256_ps128(macc[k]), _mm256_extractf128_ps(macc[k], 1));
+        mins[k] = _mm_cvtss_f32(_mm_hadd_ps(_mm_hadd_ps(h, h), _mm_hadd_ps(h, h)));
+    }
+    if (R == 4) {
+        reduce4(acc[0], acc[1], acc[2], acc[3], y + r);
+        for (int k = 0; k < 4; k++) y[r + k] -= mins[k];
+    } else {
+        y[r] = _mm512_reduce_add_ps(acc[0]) - mins[0];
+    }
+}
+
+static void gemv_q4_K(const uint8_t *w, size_t rs, int64_t r0, int64_t r1, int64_t cols, const uint8_t *xa, float *y) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) gemv_q4_K_rows(w, rs, r, cols, xa, y, 4);
+    for (; r < r1; r++) gemv_q4_K_rows(w, rs, r, cols, xa, y, 1);
+}
+
+static inline __attribute__((always_inline)) void gemv_q6_K_rows(const uint8_t *w, size_t rs, int64_t r, int64_t cols,
+                                                                 const uint8_t *xa, float *y, const int R) {
+    const xk_layout l = xk_layout_for(cols);
+    const int64_t nb = cols / 256;
+    const int8_t *xq = (const int8_t *)(xa + l.qs);
+    const float *dx = (const float *)(xa + l.d);
+    const int32_t *ns4 = (const int32_t *)(xa + l.ns4);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    const __m512i sel[4] = {
+        _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0),
+        _mm512_set_epi32(7, 7, 7, 7, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4),
+        _mm512_set_epi32(11, 11, 11, 11, 10, 10, 10, 10, 9, 9, 9, 9, 8, 8, 8, 8),
+        _mm512_set_epi32(15, 15, 15, 15, 14, 14, 14, 14, 13, 13, 13, 13, 12, 12, 12, 12),
+    };
+    __m512 acc[4];
+    for (int k = 0; k < R; k++) acc[k] = _mm512_setzero_ps();
+    const char *pf = (const char *)(w + (size_t)(r + K_PREFETCH_ROWS) * rs);
+    for (int64_t i = 0; i < nb; i++) {
+        if (R == 4)
+            for (int off = 0; off < 4 * 210; off += 64) _mm_prefetch(pf + i * 4 * 210 + off, _MM_HINT_T0);
+        __m512 scf[4];
+        for (int k = 0; k < R; k++) {
+            const block_q6_K *b = (const block_q6_K *)(w + (size_t)(r + k) * rs) + i;
+            scf[k] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)b->scales))),
+                                   _mm512_set1_ps(ts_f16_to_f32(b->d) * dx[i]));
+        }
+        for (int half = 0; half < 2; half++) {
+            const int8_t *xt = xq + i * 256 + 128 * half;
+            const __m512i xa0 = _mm512_loadu_si512(xt), xb0 = _mm512_loadu_si512(xt + 64);
+            const __m512i za = _mm512_slli_epi32(_mm512_loadu_si512(ns4 + (i * 4 + 2 * half) * 16), 5);
+            const __m512i zb = _mm512_slli_epi32(_mm512_loadu_si512(ns4 + (i * 4 + 2 * half + 1) * 16), 5);
+            for (int k = 0; k < R; k++) {
+                const block_q6_K *b = (const block_q6_K *)(w + (size_t)(r + k) * rs) + i;
+                const __m512i lq = _mm512_loadu_si512(b->ql + 64 * half);
+                const __m256i h = _mm256_loadu_si256((const __m256i *)(b->qh + 32 * half));
+                const __m512i hz = _mm512_inserti64x4(_mm512_castsi256_si512(h), _mm256_srli_epi16(h, 2), 1);
+                const __m512i ua = _mm512_or_si512(_mm512_and_si512(lq, m4), _mm512_slli_epi16(_mm512_and_si512(hz, m3), 4));
+                const __m512i ub = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lq, 4), m4),
+                                                   _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hz, 4), m3), 4));
+                acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(za, ua, xa0)),
+                                         _mm512_permutexvar_ps(sel[2 * half], scf[k]), acc[k]);
+                acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zb, ub, xb0)),
+                                         _mm512_permutexvar_ps(sel[2 * half + 1], scf[k]), acc[k]);
+            }
+        }
+    }
+    if (R == 4) reduce4(acc[0], acc[1], acc[2], acc[3], y + r);
+    else y[r] = _mm512_reduce_add_ps(acc[0]);
+}
+
+static void gemv_q6_K(const uint8_t *w, size_t rs, int64_t r0, int64_t r1, int64_t cols, const uint8_t *xa, float *y) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) gemv_q6_K_rows(w, rs, r, cols, xa, y, 4);
+    for (; r < r1; r++) gemv_q6_K_rows(w, rs, r, cols, xa, y, 1);
+}
+
 /* ---- entry -------------------------------------------------------------------------------------------- */
 
 typedef void (*tile_fn)(const uint8_t *, size_t, int64_t, int64_t, int64_t, const uint8_t *, size_t, int64_t, int,
@@ -501,6 +634,8 @@ static gemv_fn gemv_for(uint32_t type) {
     case TS_TYPE_Q8_0: return gemv_q8_0;
     case TS_TYPE_Q5_0: return gemv_q5_0;
     case TS_TYPE_Q4_0: return gemv_q4_0;
+    case TS_TYPE_Q4_K: return gemv_q4_K;
+    case TS_TYPE_Q6_K: return gemv_q6_K;
     default: return NULL;
     }
 }
