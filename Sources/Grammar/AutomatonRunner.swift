@@ -257,13 +257,54 @@ struct AutomatonRunner {
         return (next, alive, flags)
     }
 
+    /// The memoized transition of set `id` on byte `b` (`next << 3 | alive << 2 | flags`), or
+    /// -1 when `stepSet` has not computed it yet.
+    @inline(__always)
+    func cachedTransition(_ id: Int32, _ b: UInt8) -> Int32 {
+        setTransitions.withUnsafeBufferPointer { $0[Int(id) &* 256 &+ Int(b)] }
+    }
+
     /// Drops the interned sets when there are too many (call between walks only).
     mutating func trimSets() {
         if setConfigs.count > Self.setLimit {
             setConfigs.removeAll()
             setIndex.removeAll()
             setTransitions.removeAll()
+            sliceVerdict.removeAll()
         }
+    }
+
+    /// Whether set `id` stays alive along every slice text (`TokenVocabulary.isSliceText`) of
+    /// at most `maxLength` bytes, so that it accepts every slice token. Memoized per set.
+    private var sliceVerdict: [Int32: Bool] = [:]
+    mutating func absorbsSlice(_ id: Int32, maxLength: Int) -> Bool {
+        if let v = sliceVerdict[id] { return v }
+        // Breadth first over (UTF-8 state, set): a pair first met at depth d is explored for the
+        // remaining maxLength - d bytes, which covers every later meeting of it.
+        var seen = Set<Int64>([Int64(id) << 8])
+        var level: [(UInt8, Int32)] = [(0, id)]
+        var ok = true
+        var depth = 0
+        search: while !level.isEmpty && depth < maxLength {
+            var nextLevel: [(UInt8, Int32)] = []
+            for (u, s) in level {
+                for b in 0..<256 {
+                    let un = TokenVocabulary.utf8Next(u, UInt8(b))
+                    if un == TokenVocabulary.utf8Dead { continue }
+                    var v = cachedTransition(s, UInt8(b))
+                    if v < 0 {
+                        let (n, alive, flags) = stepSet(s, UInt8(b))
+                        v = n << 3 | (alive ? 4 : 0) | Int32(flags)
+                    }
+                    if v & 4 == 0 || error != nil { ok = false; break search }
+                    if seen.insert(Int64(v >> 3) << 8 | Int64(un)).inserted { nextLevel.append((un, v >> 3)) }
+                }
+            }
+            level = nextLevel
+            depth += 1
+        }
+        sliceVerdict[id] = ok
+        return ok
     }
 
     /// The bytes any configuration of `src[range]` can read next; `special` tells whether a

@@ -1,12 +1,15 @@
 /// The token-level matcher: which vocabulary tokens may come next under a grammar.
 ///
-/// Masks come from a cache keyed by the top of each parse configuration (its state, loop
-/// counter, and the `contextDepth - 1` frames below, counters abstracted where a token cannot
-/// tell them apart). A cache entry is computed once by walking the token trie from that top
-/// with the stack below unknown: tokens the top alone decides are stored (accepted ones as a
-/// list or bitset); tokens whose fate depends on the stack below ("escapes": the top rules end
-/// inside the token) are stored as trie nodes whose subtrees are walked at run time from the
-/// real stack. So a mask costs an OR of cached bits plus short walks.
+/// The configurations of a parse state are grouped by their stack (the alternatives of one rule
+/// invocation), and masks come from a cache keyed by each group's tops (states and loop
+/// counters) and the `contextDepth - 1` frames below, counters abstracted where a token cannot
+/// tell them apart. A cache entry is computed once by walking the token trie from that key with
+/// the stack below unknown: tokens the key alone decides are stored (accepted ones as a list or
+/// bitset); tokens whose fate depends on the stack below ("escapes": the key's rules end inside
+/// the token) are stored as trie nodes whose subtrees are walked at run time from the real
+/// stack. A key that keeps every slice text alive (JSON string bodies) takes the vocabulary's
+/// slice whole and walks only the remainder trie. So a mask costs an OR of cached bits plus
+/// short walks.
 
 /// Tuning of the mask cache.
 public struct MatcherOptions: Sendable {
@@ -21,10 +24,11 @@ public struct MatcherOptions: Sendable {
     }
 }
 
-/// A cache key: the packed (state, counter) frames from the top down, and whether the stack
-/// ends right below them (so ending them accepts the input).
+/// A cache key: the packed (state, counter) tops of a group (sorted), then the frames below
+/// from the top down, and whether the stack ends right below them (so ending them accepts).
 struct MaskKey: Hashable {
     var frames: [Int64]
+    var topCount: Int
     var atBottom: Bool
     var abstracted: Bool
 }
@@ -90,70 +94,138 @@ public final class CompiledGrammar: @unchecked Sendable {
         return (counter, false)
     }
 
-    /// The cache key of configuration `c` (stack in `arena`) and the stack node below the key.
-    func key(of c: Config, arena: StackArena) -> (MaskKey, Int32) {
+    /// The cache key of a group of configurations sharing one stack (in `arena`) and the stack
+    /// node below the key.
+    func key(of group: [Config], arena: StackArena) -> (MaskKey, Int32) {
         var abstracted = false
-        let (c0, a0) = canonical(state: c.state, counter: c.counter)
-        abstracted = abstracted || a0
-        var frames: [Int64] = [Int64(c.state) << 32 | Int64(UInt32(bitPattern: c0))]
-        var node = c.stack
-        while frames.count < options.contextDepth && node > StackArena.context {
+        var frames: [Int64] = []
+        for c in group {
+            let (cc, a) = canonical(state: c.state, counter: c.counter)
+            abstracted = abstracted || a
+            frames.append(Int64(c.state) << 32 | Int64(UInt32(bitPattern: cc)))
+        }
+        frames.sort()
+        var w = 0
+        for i in frames.indices where i == 0 || frames[i] != frames[i - 1] { frames[w] = frames[i]; w += 1 }
+        frames.removeLast(frames.count - w)
+        let topCount = w
+        var node = group[0].stack
+        var depth = 1
+        while depth < options.contextDepth && node > StackArena.context {
             let s = arena.state[Int(node)]
             let (cn, an) = canonical(state: s, counter: arena.counter[Int(node)])
             abstracted = abstracted || an
             frames.append(Int64(s) << 32 | Int64(UInt32(bitPattern: cn)))
             node = arena.parent[Int(node)]
+            depth += 1
         }
-        return (MaskKey(frames: frames, atBottom: node == StackArena.bottom, abstracted: abstracted), node)
+        return (MaskKey(frames: frames, topCount: topCount, atBottom: node == StackArena.bottom, abstracted: abstracted), node)
     }
 
     /// The cache entry for `key`, computed on first use.
     func entry(_ key: MaskKey) -> MaskEntry {
         if let e = cache[key] { return e }
+        runner.trimSets()
         let e = computeEntry(key)
         cache[key] = e
         return e
     }
 
+    @inline(__always)
+    private func unpack(_ f: Int64) -> (Int32, Int32) { (Int32(truncatingIfNeeded: f >> 32), Int32(truncatingIfNeeded: f)) }
+
+    /// The interned set of the key's top configurations with all its frames on a stack whose
+    /// bottom is unknown (or empty when `atBottom`).
+    private func startSet(_ key: MaskKey) -> Int32 {
+        var node = key.atBottom ? StackArena.bottom : StackArena.context
+        for f in key.frames[key.topCount...].reversed() {
+            let (s, c) = unpack(f)
+            node = runner.arena.push(s, c, node)
+        }
+        return runner.intern(key.frames[..<key.topCount].map { f in
+            let (s, c) = unpack(f)
+            return Config(state: s, counter: c, stack: node)
+        })
+    }
+
+    /// Whether a walk from `set` may take the vocabulary's slice whole and walk only the
+    /// remainder trie (tokens longer than `maxDepth` are checked at run time, so the slice,
+    /// whose tokens are at most `sliceMaxLength` long, needs `maxDepth` at least that).
+    private func slices(_ set: Int32, maxDepth: Int) -> Bool {
+        maxDepth >= TokenVocabulary.sliceMaxLength && vocabulary.sliceTokenCount > 0
+            && runner.absorbsSlice(set, maxLength: TokenVocabulary.sliceMaxLength)
+    }
+
     private func computeEntry(_ key: MaskKey) -> MaskEntry {
         let maxDepth = key.abstracted ? options.counterHorizon : Int.max
         let e = MaskEntry()
-        var added: [Int32] = []
-        func unpack(_ f: Int64) -> (Int32, Int32) { (Int32(truncatingIfNeeded: f >> 32), Int32(truncatingIfNeeded: f)) }
-        if key.frames.count == 1 {
-            // A full trie walk from the top state, the stack below unknown (or empty).
-            let (s, c) = unpack(key.frames[0])
-            let top = Config(state: s, counter: c, stack: key.atBottom ? StackArena.bottom : StackArena.context)
-            walker.walk(vocabulary, runner: &runner, from: 0, start: [top], maxDepth: maxDepth,
-                        onToken: { added.append($0) }, onEscape: { e.escapes.append($0) }, onDeep: { e.deep.append($0) })
+        var sink = WalkSink()
+        var sliced = false
+        if key.frames.count == key.topCount {
+            // A walk from the tops, the stack below unknown (or empty).
+            let start = startSet(key)
+            sliced = slices(start, maxDepth: maxDepth)
+            walker.walk(vocabulary, runner: &runner, from: sliced ? Int(vocabulary.remainderRoot) : 0, startSet: start,
+                        maxDepth: maxDepth, into: &sink)
         } else {
-            // The entry without the lowest frame, then its escapes continued into that frame.
             let sub = Array(key.frames.dropLast())
             let subAbstracted = sub.contains { f in let (s, c) = unpack(f); return canonical(state: s, counter: c).1 }
-            let base = entry(MaskKey(frames: sub, atBottom: false, abstracted: subAbstracted))
-            e.bits = base.bits
-            e.acceptedList = base.acceptedList
-            e.deep = base.deep
-            if !base.escapes.isEmpty {
-                let (s, c) = unpack(key.frames[key.frames.count - 1])
-                var cont: [Config] = []
-                let flags = runner.addClosure(Config(state: s, counter: c, stack: key.atBottom ? StackArena.bottom : StackArena.context),
-                                              to: &cont, from: 0)
-                for n in base.escapes {
-                    if flags & AutomatonRunner.flagEscaped != 0 { e.escapes.append(n) }
+            let subKey = MaskKey(frames: sub, topCount: key.topCount, atBottom: false, abstracted: subAbstracted)
+            if cache[subKey] == nil, slices(startSet(key), maxDepth: maxDepth),
+               sub.count == key.topCount || !slices(startSet(subKey), maxDepth: subAbstracted ? options.counterHorizon : Int.max) {
+                // This key takes the slice but the shallower one would walk the whole trie:
+                // walk the remainder from this key directly.
+                let start = startSet(key)
+                walker.walk(vocabulary, runner: &runner, from: Int(vocabulary.remainderRoot), startSet: start,
+                            maxDepth: maxDepth, into: &sink)
+                return finish(e, sink: sink, sliced: true)
+            }
+            let base = entry(subKey)
+            var deriveCost = 0
+            for n in base.escapes { deriveCost += Int(vocabulary.nodeEnd[Int(n)]) - Int(n) }
+            let start = base.escapes.isEmpty ? -1 : startSet(key)
+            let direct = start < 0 ? Int.max
+                : slices(start, maxDepth: maxDepth) ? vocabulary.remainderNodeCount : vocabulary.trieNodeCount
+            if deriveCost <= direct {
+                // The entry without the lowest frame, then its escapes continued into that frame.
+                e.bits = base.bits
+                e.acceptedList = base.acceptedList
+                e.deep = base.deep
+                if !base.escapes.isEmpty {
+                    let (s, c) = unpack(key.frames[key.frames.count - 1])
+                    var cont: [Config] = []
+                    let flags = runner.addClosure(Config(state: s, counter: c, stack: key.atBottom ? StackArena.bottom : StackArena.context),
+                                                  to: &cont, from: 0)
+                    if flags & AutomatonRunner.flagEscaped != 0 { sink.escapes += base.escapes }
                     if !cont.isEmpty {
-                        walker.walk(vocabulary, runner: &runner, from: Int(n), start: cont, maxDepth: maxDepth,
-                                    onToken: { added.append($0) }, onEscape: { e.escapes.append($0) }, onDeep: { e.deep.append($0) })
+                        let contSet = runner.intern(cont)
+                        for n in base.escapes {
+                            walker.walk(vocabulary, runner: &runner, from: Int(n), startSet: contSet, maxDepth: maxDepth, into: &sink)
+                        }
                     }
                 }
+            } else {
+                // Cheaper to walk again from the whole key than to follow the escapes.
+                sliced = slices(start, maxDepth: maxDepth)
+                walker.walk(vocabulary, runner: &runner, from: sliced ? Int(vocabulary.remainderRoot) : 0, startSet: start,
+                            maxDepth: maxDepth, into: &sink)
             }
         }
-        if e.bits == nil && e.acceptedList.count + added.count <= 2048 {
-            e.acceptedList += added
+        return finish(e, sink: sink, sliced: sliced)
+    }
+
+    /// Stores what a walk found in `e` (accepted tokens as a list when few, else as bits).
+    private func finish(_ e: MaskEntry, sink: WalkSink, sliced: Bool) -> MaskEntry {
+        e.escapes = sink.escapes
+        e.deep += sink.deep
+        if !sliced && e.bits == nil && e.acceptedList.count + sink.tokens.count <= 2048 {
+            e.acceptedList += sink.tokens
         } else {
-            var bits = e.bits ?? [UInt32](repeating: 0, count: (vocabulary.count + 31) / 32)
-            for t in e.acceptedList { bits[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-            for t in added { bits[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+            var bits = e.bits ?? (sliced ? vocabulary.sliceBits : [UInt32](repeating: 0, count: (vocabulary.count + 31) / 32))
+            bits.withUnsafeMutableBufferPointer { m in
+                for t in e.acceptedList { m[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+                for t in sink.tokens { m[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+            }
             e.bits = bits
             e.acceptedList = []
         }
@@ -161,49 +233,57 @@ public final class CompiledGrammar: @unchecked Sendable {
     }
 }
 
+/// What a trie walk found: tokens that can be read, nodes after which the stack below the
+/// start was reached (their subtrees not followed), nodes deeper than the walk's limit.
+struct WalkSink {
+    var tokens: [Int32] = []
+    var escapes: [Int32] = []
+    var deep: [Int32] = []
+}
+
 /// Walks the token trie (pre-order, skipping dead subtrees) with one interned configuration
 /// set per depth.
 struct TrieWalker {
     private var levelSet = [Int32](repeating: 0, count: 1100)
 
-    /// Walks the subtree of trie node `root` (not `root` itself) starting from the closed
-    /// configurations `start` at `root`'s depth. Calls `onToken` for each token that can be
-    /// read, `onEscape` for nodes after which the stack below the start was reached (their
-    /// subtrees not followed that way), `onDeep` for nodes deeper than `maxDepth` (not followed).
-    mutating func walk(_ v: TokenVocabulary, runner: inout AutomatonRunner, from root: Int, start: [Config],
-                       maxDepth: Int, onToken: (Int32) -> Void, onEscape: (Int32) -> Void, onDeep: (Int32) -> Void) {
-        runner.trimSets()
-        levelSet[Int(v.nodeDepth[root])] = runner.intern(start)
+    /// Walks the subtree of trie node `root` (not `root` itself) starting from the interned,
+    /// closed configuration set `startSet` at `root`'s depth, adding to `sink`.
+    mutating func walk(_ v: TokenVocabulary, runner: inout AutomatonRunner, from root: Int, startSet: Int32,
+                       maxDepth: Int, into sink: inout WalkSink) {
         var k = root + 1
-        let end = Int(v.nodeEnd[root])
-        v.nodeByte.withUnsafeBufferPointer { bytes in
-        v.nodeDepth.withUnsafeBufferPointer { depth in
-        v.nodeEnd.withUnsafeBufferPointer { nodeEnd in
-        v.nodeTokenStart.withUnsafeBufferPointer { tokenStart in
+        levelSet.withUnsafeMutableBufferPointer { level in
+        v.nodes.withUnsafeBufferPointer { nodes in
         v.nodeTokens.withUnsafeBufferPointer { tokens in
+            level[Int(nodes[root].depth)] = startSet
+            let end = Int(nodes[root].end)
             while k < end {
-                let d = Int(depth[k])
+                let node = nodes[k]
+                let d = Int(node.depth)
                 if d > maxDepth {
-                    onDeep(Int32(k))
-                    k = Int(nodeEnd[k])
+                    sink.deep.append(Int32(k))
+                    k = Int(node.end)
                     continue
                 }
-                let (next, alive, flags) = runner.stepSet(levelSet[d - 1], bytes[k])
-                let hasChildren = Int(nodeEnd[k]) > k + 1
-                if flags & AutomatonRunner.flagEscaped != 0 && hasChildren { onEscape(Int32(k)) }
-                if alive || flags != 0 {
-                    let ts = Int(tokenStart[k]), te = Int(tokenStart[k + 1])
-                    for i in ts..<te { onToken(tokens[i]) }
+                let from = level[d - 1], b = node.byte
+                var t = runner.cachedTransition(from, b)
+                if t < 0 {
+                    let (next, alive, flags) = runner.stepSet(from, b)
+                    t = next << 3 | (alive ? 4 : 0) | Int32(flags)
                 }
-                if !alive || !hasChildren || d + 1 >= levelSet.count {
-                    k = Int(nodeEnd[k])
+                let alive = t & 4 != 0
+                let hasChildren = Int(node.end) > k + 1
+                if t & Int32(AutomatonRunner.flagEscaped) != 0 && hasChildren { sink.escapes.append(Int32(k)) }
+                if alive || t & 3 != 0 {
+                    let ts = Int(node.tokenStart), te = Int(nodes[k + 1].tokenStart)
+                    for i in ts..<te { sink.tokens.append(tokens[i]) }
+                }
+                if !alive || !hasChildren || d + 1 >= level.count {
+                    k = Int(node.end)
                     continue
                 }
-                levelSet[d] = next
+                level[d] = t >> 3
                 k += 1
             }
-        }
-        }
         }
         }
         }
@@ -217,9 +297,9 @@ public final class GrammarMatcher {
     /// Configuration sets after each accepted token (index 0: the start).
     private var history: [(configs: [Config], flags: UInt8)] = []
     private var scratch: [Config] = []
-    /// Cache entries of configurations met so far (configurations are stable: stacks are
-    /// hash-consed and never freed).
-    private var entryOf: [Config: (MaskKey, Int32, MaskEntry)] = [:]
+    private var sink = WalkSink()
+    /// Groups and cache entries of the configuration sets met so far.
+    private var groupsOf: [[Config]: [Group]] = [:]
 
     /// A matcher at the start of the grammar.
     public init(_ compiled: CompiledGrammar) {
@@ -250,24 +330,19 @@ public final class GrammarMatcher {
         if flags & AutomatonRunner.flagAccepting != 0 {
             for t in v.endOfGeneration { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
         }
-        var seen: [(MaskKey, Int32)] = []
         for c in configs {
             for sp in compiled.automaton.states[Int(c.state)].specials {
                 for t in compiled.slotIDs[Int(sp.slot)] { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
             }
-            let key: MaskKey, below: Int32, e: MaskEntry
-            if let hit = entryOf[c] {
-                (key, below, e) = hit
-            } else {
-                (key, below) = compiled.key(of: c, arena: compiled.runner.arena)
-                e = compiled.entry(key)
-                entryOf[c] = (key, below, e)
-            }
-            // Configurations sharing a key and the stack below it share everything but the
-            // horizon checks (which read the real counters).
-            let repeated = seen.contains(where: { $0.0 == key && $0.1 == below })
-            if !repeated { seen.append((key, below)) }
+        }
+        var seen: [(MaskKey, Int32)] = []
+        for g in groups(configs) {
+            let e = g.entry
+            // Groups sharing a key and the stack below it share everything but the horizon
+            // checks (which read the real counters).
+            let repeated = seen.contains(where: { $0.0 == g.key && $0.1 == g.below })
             if !repeated {
+                seen.append((g.key, g.below))
                 if let bits = e.bits {
                     mask.withUnsafeMutableBufferPointer { m in
                         bits.withUnsafeBufferPointer { b in for i in 0..<b.count { m[i] |= b[i] } }
@@ -277,20 +352,23 @@ public final class GrammarMatcher {
                 }
             }
             if !repeated && !e.escapes.isEmpty {
-                // Ending the top frames continues at the frame below them.
+                // Ending the key's frames continues at the frame below them.
                 var cont: [Config] = []
-                let s = Int(below)
+                let s = Int(g.below)
                 _ = compiled.runner.addClosure(Config(state: compiled.runner.arena.state[s], counter: compiled.runner.arena.counter[s], stack: compiled.runner.arena.parent[s]), to: &cont, from: 0)
                 if !cont.isEmpty {
+                    compiled.runner.trimSets()
+                    let contSet = compiled.runner.intern(cont)
+                    sink.tokens.removeAll(keepingCapacity: true)
                     for n in e.escapes {
-                        compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), start: cont, maxDepth: Int.max,
-                                    onToken: { t in mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }, onEscape: { _ in }, onDeep: { _ in })
+                        compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), startSet: contSet, maxDepth: Int.max, into: &sink)
                     }
+                    for t in sink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
                 }
             }
             for n in e.deep {
-                // Read the path to the node from the real configuration, then its subtree.
-                var cur = [c], flags: UInt8 = 0
+                // Read the path to the node from the real configurations, then its subtree.
+                var cur = g.configs, flags: UInt8 = 0
                 for b in v.pathBytes(to: n) {
                     scratch.removeAll(keepingCapacity: true)
                     flags = compiled.runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
@@ -301,11 +379,43 @@ public final class GrammarMatcher {
                 let ts = Int(v.nodeTokenStart[Int(n)]), te = Int(v.nodeTokenStart[Int(n) + 1])
                 for i in ts..<te { let t = v.nodeTokens[i]; mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
                 if !cur.isEmpty {
-                    compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), start: cur, maxDepth: Int.max,
-                                onToken: { t in mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }, onEscape: { _ in }, onDeep: { _ in })
+                    compiled.runner.trimSets()
+                    let curSet = compiled.runner.intern(cur)
+                    sink.tokens.removeAll(keepingCapacity: true)
+                    compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), startSet: curSet, maxDepth: Int.max, into: &sink)
+                    for t in sink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
                 }
             }
         }
+    }
+
+    /// One group of a configuration set: configurations sharing a stack, their key, the stack
+    /// node below the key, and the key's cache entry.
+    struct Group {
+        let configs: [Config]
+        let key: MaskKey
+        let below: Int32
+        let entry: MaskEntry
+    }
+
+    /// The groups of `configs` (memoized: configurations are stable, stacks are hash-consed
+    /// and never freed).
+    private func groups(_ configs: [Config]) -> [Group] {
+        if let g = groupsOf[configs] { return g }
+        var sorted = configs
+        sorted.sort { ($0.stack, $0.state, $0.counter) < ($1.stack, $1.state, $1.counter) }
+        var out: [Group] = []
+        var i = 0
+        while i < sorted.count {
+            var j = i + 1
+            while j < sorted.count && sorted[j].stack == sorted[i].stack { j += 1 }
+            let members = Array(sorted[i..<j])
+            let (key, below) = compiled.key(of: members, arena: compiled.runner.arena)
+            out.append(Group(configs: members, key: key, below: below, entry: compiled.entry(key)))
+            i = j
+        }
+        groupsOf[configs] = out
+        return out
     }
 
     /// The allowed token ids (a convenience over `fillMask`).

@@ -15,7 +15,8 @@ public final class TokenVocabulary: @unchecked Sendable {
     /// The longest ordinary token, in bytes.
     public let maxTokenLength: Int
 
-    // The token trie, nodes in pre-order. Node 0 is the root (no byte).
+    // Two token tries in the same arrays, nodes in pre-order: the full trie (root node 0) and
+    // the remainder trie (root `remainderRoot`). Roots have no byte.
     /// The byte leading into each node.
     let nodeByte: [UInt8]
     /// Depth of each node (root 0).
@@ -25,8 +26,17 @@ public final class TokenVocabulary: @unchecked Sendable {
     /// Tokens ending at a node: `nodeTokens[nodeTokenStart[n]..<nodeTokenStart[n+1]]`.
     let nodeTokenStart: [Int32]
     let nodeTokens: [Int32]
-    /// The trie node of each ordinary token (-1 for special or empty tokens).
-    let tokenNode: [Int32]
+    /// The same per node, packed for the walks (one cache line holds a few nodes), plus a
+    /// sentinel whose `tokenStart` ends the last node's tokens.
+    let nodes: [TrieNode]
+    /// Slice tokens (whole UTF-8 text without `sliceExcluded` bytes, at most `sliceMaxLength`
+    /// bytes), one bit per id: a state that keeps every such text alive accepts them all at
+    /// once, and only the remainder trie (rooted at `remainderRoot`) is walked.
+    public let sliceBits: [UInt32]
+    /// Number of slice tokens.
+    public let sliceTokenCount: Int
+    /// Root of the trie of the ordinary tokens outside the slice (nodes after the full trie's).
+    public let remainderRoot: Int32
 
     /// Builds the vocabulary and its trie. `special` ids are kept out of the trie; tokens with
     /// no bytes are never allowed.
@@ -46,63 +56,99 @@ public final class TokenVocabulary: @unchecked Sendable {
         for i in tokens.indices where !tokens[i].isEmpty && !special.contains(Int32(i)) && !endOfGeneration.contains(Int32(i)) {
             ids.append(Int32(i))
         }
-        // Sort by the first eight bytes packed big-endian (zero-padded), ties by full comparison.
-        var prefixKey = [UInt64](repeating: 0, count: tokens.count)
+        // The slice: ordinary tokens that are whole UTF-8 text of at most `sliceMaxLength` bytes
+        // with no byte of `sliceExcluded`; every other ordinary token goes into the remainder trie.
+        var sliceBits = [UInt32](repeating: 0, count: (tokens.count + 31) / 32)
+        var rest: [Int32] = []
+        var sliceCount = 0
         for id in ids {
-            var k: UInt64 = 0
             let t = tokens[Int(id)]
-            for j in 0..<8 { k = k << 8 | UInt64(j < t.count ? t[j] : 0) }
-            prefixKey[Int(id)] = k
+            if t.count <= Self.sliceMaxLength && Self.isSliceText(t) {
+                sliceBits[Int(id) >> 5] |= 1 << UInt32(id & 31)
+                sliceCount += 1
+            } else {
+                rest.append(id)
+            }
         }
-        ids.sort { a, b in
-            let ka = prefixKey[Int(a)], kb = prefixKey[Int(b)]
-            if ka != kb { return ka < kb }
-            return tokens[Int(a)].lexicographicallyPrecedes(tokens[Int(b)])
-        }
+        self.sliceBits = sliceBits
+        sliceTokenCount = sliceCount
 
-        var bytesOut: [UInt8] = [0], depth: [UInt16] = [0], end: [Int32] = [0]
-        var tokenStart: [Int32] = [0], flat: [Int32] = []
-        var nodeOf = [Int32](repeating: -1, count: tokens.count)
-        var path: [Int32] = [0]   // node indices along the current path (path[d] at depth d)
-        var prev: [UInt8] = []
-        var longest = 0
-        // tokensAt[node] collected in creation order; nodes are created in pre-order.
-        var tokensAt: [[Int32]] = [[]]
-        for id in ids {
-            let t = tokens[Int(id)]
-            longest = max(longest, t.count)
-            var lcp = 0
-            while lcp < prev.count && lcp < t.count && prev[lcp] == t[lcp] { lcp += 1 }
-            // Close nodes deeper than the common prefix.
-            while path.count - 1 > lcp {
-                let n = path.removeLast()
-                end[Int(n)] = Int32(bytesOut.count)
-            }
-            for d in lcp..<t.count {
-                bytesOut.append(t[d]); depth.append(UInt16(clamping: d + 1)); end.append(0); tokensAt.append([])
-                path.append(Int32(bytesOut.count - 1))
-            }
-            let node = path[path.count - 1]
-            tokensAt[Int(node)].append(id)
-            nodeOf[Int(id)] = node
-            prev = t
-        }
-        while let n = path.popLast() { end[Int(n)] = Int32(bytesOut.count) }
-        for list in tokensAt {
+        var trie = TrieBuilder(tokens: tokens)
+        trie.append(ids)
+        remainderRoot = Int32(trie.nodeByte.count)
+        trie.append(rest)
+        nodeByte = trie.nodeByte
+        nodeDepth = trie.nodeDepth
+        nodeEnd = trie.nodeEnd
+        var flat: [Int32] = [], tokenStart: [Int32] = [0]
+        for list in trie.tokensAt {
             flat.append(contentsOf: list)
             tokenStart.append(Int32(flat.count))
         }
-        nodeByte = bytesOut
-        nodeDepth = depth
-        nodeEnd = end
         nodeTokenStart = tokenStart
         nodeTokens = flat
-        tokenNode = nodeOf
-        maxTokenLength = longest
+        var packed: [TrieNode] = []
+        packed.reserveCapacity(tokenStart.count)
+        for k in 0..<trie.nodeByte.count {
+            packed.append(TrieNode(end: trie.nodeEnd[k], tokenStart: tokenStart[k], byte: trie.nodeByte[k], depth: trie.nodeDepth[k]))
+        }
+        packed.append(TrieNode(end: 0, tokenStart: tokenStart[trie.nodeByte.count], byte: 0, depth: 0))
+        nodes = packed
+        maxTokenLength = trie.longest
     }
 
-    /// Number of trie nodes.
-    public var trieNodeCount: Int { nodeByte.count }
+    /// Bytes no slice token contains: C0 controls, `"`, `\` and DEL (JSON string text).
+    public static let sliceExcluded: ByteSet = {
+        var s = ByteSet(range: 0x00, 0x1F)
+        for b in Array("\"\\".utf8) + [0x7F] { s.insert(b) }
+        return s
+    }()
+    /// The longest slice token, in bytes (longer tokens are walked in the remainder trie).
+    public static let sliceMaxLength = 24
+
+    /// Whether `t` is whole UTF-8 text (no overlong form, surrogate or cut character) without
+    /// a byte of `sliceExcluded`.
+    static func isSliceText(_ t: [UInt8]) -> Bool {
+        var state: UInt8 = 0
+        for b in t {
+            state = utf8Next(state, b)
+            if state == utf8Dead { return false }
+        }
+        return state == 0
+    }
+
+    /// A UTF-8 validator as a byte automaton restricted to the slice's text: state 0 is a
+    /// character boundary, 1-3 need that many continuation bytes, 4-7 are the lead bytes
+    /// E0, ED, F0 and F4 whose next byte has a narrower range; `utf8Dead` rejects.
+    static let utf8Dead: UInt8 = 0xFF
+    @inline(__always)
+    static func utf8Next(_ state: UInt8, _ b: UInt8) -> UInt8 {
+        switch state {
+        case 0:
+            switch b {
+            case 0x00...0x7F: return sliceExcluded.contains(b) ? utf8Dead : 0
+            case 0xC2...0xDF: return 1
+            case 0xE0: return 4
+            case 0xED: return 5
+            case 0xE1...0xEF: return 2
+            case 0xF0: return 6
+            case 0xF1...0xF3: return 3
+            case 0xF4: return 7
+            default: return utf8Dead
+            }
+        case 1, 2, 3: return (0x80...0xBF).contains(b) ? state - 1 : utf8Dead
+        case 4: return (0xA0...0xBF).contains(b) ? 1 : utf8Dead
+        case 5: return (0x80...0x9F).contains(b) ? 1 : utf8Dead
+        case 6: return (0x90...0xBF).contains(b) ? 2 : utf8Dead
+        case 7: return (0x80...0x8F).contains(b) ? 2 : utf8Dead
+        default: return utf8Dead
+        }
+    }
+
+    /// Number of nodes of the full trie.
+    public var trieNodeCount: Int { Int(remainderRoot) }
+    /// Number of nodes of the remainder trie.
+    public var remainderNodeCount: Int { nodeByte.count - Int(remainderRoot) }
 
     /// The special token ids whose text is `text`.
     public func specialIDs(text: String) -> [Int32] { specialByText[text] ?? [] }
@@ -118,5 +164,67 @@ public final class TokenVocabulary: @unchecked Sendable {
             k -= 1
         }
         return out
+    }
+}
+
+/// One trie node as the walks read it.
+struct TrieNode {
+    /// Index just past the node's subtree.
+    var end: Int32
+    /// Start of the node's tokens in `nodeTokens` (the next node's start ends them).
+    var tokenStart: Int32
+    /// The byte leading into the node.
+    var byte: UInt8
+    /// Depth of the node (roots 0).
+    var depth: UInt16
+}
+
+/// Builds tries in pre-order from token ids sorted by their bytes, appending to shared arrays.
+private struct TrieBuilder {
+    let tokens: [[UInt8]]
+    var nodeByte: [UInt8] = []
+    var nodeDepth: [UInt16] = []
+    var nodeEnd: [Int32] = []
+    var tokensAt: [[Int32]] = []
+    var longest = 0
+
+    init(tokens: [[UInt8]]) { self.tokens = tokens }
+
+    /// Appends a trie of `ids` (a root, then the nodes); sorts the ids by bytes first.
+    mutating func append(_ unsorted: [Int32]) {
+        // Sort by the first eight bytes packed big-endian (zero-padded), ties by full comparison.
+        let tokens = self.tokens
+        var keyed = unsorted.map { id -> (UInt64, Int32) in
+            var k: UInt64 = 0
+            let t = tokens[Int(id)]
+            for j in 0..<8 { k = k << 8 | UInt64(j < t.count ? t[j] : 0) }
+            return (k, id)
+        }
+        keyed.sort { a, b in
+            if a.0 != b.0 { return a.0 < b.0 }
+            return tokens[Int(a.1)].lexicographicallyPrecedes(tokens[Int(b.1)])
+        }
+        let root = Int32(nodeByte.count)
+        nodeByte.append(0); nodeDepth.append(0); nodeEnd.append(0); tokensAt.append([])
+        var path: [Int32] = [root]   // node indices along the current path (path[d] at depth d)
+        var prev: [UInt8] = []
+        for (_, id) in keyed {
+            let t = tokens[Int(id)]
+            longest = max(longest, t.count)
+            var lcp = 0
+            while lcp < prev.count && lcp < t.count && prev[lcp] == t[lcp] { lcp += 1 }
+            // Close nodes deeper than the common prefix.
+            while path.count - 1 > lcp {
+                let n = path.removeLast()
+                nodeEnd[Int(n)] = Int32(nodeByte.count)
+            }
+            for d in lcp..<t.count {
+                nodeByte.append(t[d]); nodeDepth.append(UInt16(clamping: d + 1)); nodeEnd.append(0); tokensAt.append([])
+                path.append(Int32(nodeByte.count - 1))
+            }
+            tokensAt[Int(path[path.count - 1])].append(id)
+            prev = t
+        }
+        while let n = path.popLast() { nodeEnd[Int(n)] = Int32(nodeByte.count) }
     }
 }

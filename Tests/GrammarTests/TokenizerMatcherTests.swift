@@ -1,5 +1,6 @@
 import Engine
 import GGUF
+import Schema
 import Testing
 @testable import Grammar
 
@@ -117,5 +118,42 @@ import Testing
         let long = GrammarMatcher(compiled)
         #expect(long.accept(bytes: Array(("\"" + String(repeating: "a", count: 80)).utf8)))
         #expect(!long.allowedTokens().contains(where: { vocab.tokenBytes[Int($0)].first == UInt8(ascii: "a") }))
+    }
+
+    /// Every token of the Qwen vocabulary, at every third step of JSON texts with string
+    /// bodies (where masks take the vocabulary's slice whole and walk only the remainder trie):
+    /// the mask holds exactly the tokens whose bytes the matcher can read from that state.
+    @Test func qwenMasksAreExactOverTheWholeVocabulary() throws {
+        let (tokenizer, vocab) = try Self.load("qwen2.5-coder-0.5b")
+        let schema = try JSONValue.parse(#"{"type": "object", "properties": {"city": {"type": "string"}, "code": {"type": "string", "maxLength": 40}, "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["city", "code", "tags"], "additionalProperties": false}"#)
+        let cases: [(Grammar, String)] = [
+            (BuiltinGrammars.json(objectOnly: true), Self.documents[1]),
+            (try JSONSchemaGrammar.compile(schema), #"{"city":"Z\u00fcrich \"Züri\" 😀","code":"a-b c/d 中文 0123456789 0123456789x","tags":["x\n","","été"]}"#),
+        ]
+        var checked = 0, sliceSized = 0
+        for (grammar, text) in cases {
+            let compiled = try CompiledGrammar(grammar, vocabulary: vocab)
+            let ids = tokenizer.encode(text, addSpecial: false, parseSpecial: false)
+            let m = GrammarMatcher(compiled), probe = GrammarMatcher(compiled)
+            for (k, id) in ids.enumerated() {
+                if k % 3 == 0 {
+                    let allowed = Set(m.allowedTokens())
+                    if allowed.count > vocab.sliceTokenCount { sliceSized += 1 }
+                    for t in 0..<Int32(vocab.count) where !vocab.specialIDs.contains(t) && !vocab.endOfGeneration.contains(t) {
+                        let readable = probe.accept(bytes: vocab.tokenBytes[Int(t)])
+                        if readable { probe.rollback(1) }
+                        if readable != allowed.contains(t) {
+                            Issue.record("token \(t) \(vocab.tokenBytes[Int(t)]) at step \(k) of \(text): readable \(readable), in the mask \(allowed.contains(t))")
+                            return
+                        }
+                    }
+                    checked += 1
+                }
+                #expect(m.accept(token: id) && probe.accept(token: id))
+            }
+            #expect(m.isAccepting)
+        }
+        #expect(checked > 20)
+        #expect(sliceSized > 5)  // string bodies were checked, where the slice is taken whole
     }
 }
