@@ -163,6 +163,9 @@ final class SchemaCompiler {
     var budget = 20_000
     static let maxRules = 50_000
     static let maxDepth = 150
+    /// Nesting of `compile` calls (subschemas and alternatives together).
+    static let maxCompileDepth = 200
+    var compileDepth = 0
     var depth = 0
 
     init(root: JSONValue, options: JSONSchemaGrammarOptions) {
@@ -404,12 +407,23 @@ final class SchemaCompiler {
         return out
     }
 
+    /// The values of `b` (first occurrence, in order) that are also in `a` (all when `a` is nil).
+    /// Hashing keeps 100,000-entry enums linear; JSONValue's hash agrees with `sameJSON`.
     func intersectEnum(_ a: [JSONValue]?, _ b: [JSONValue]) -> [JSONValue] {
+        let allowed = a.map { Set($0) }
+        var seen = Set<JSONValue>()
         var out: [JSONValue] = []
-        for x in b where !out.contains(where: { sameJSON($0, x) }) {
-            if a == nil || a!.contains(where: { sameJSON($0, x) }) { out.append(x) }
+        for x in b where seen.insert(x).inserted {
+            if allowed?.contains(x) ?? true { out.append(x) }
         }
         return out
+    }
+
+    /// Whether two lists of values share one.
+    func overlap(_ a: [JSONValue], _ b: [JSONValue]) -> Bool {
+        let small = a.count <= b.count ? a : b, large = a.count <= b.count ? b : a
+        let set = Set(small)
+        return large.contains { set.contains($0) }
     }
 
     /// JSON Schema equality, except that `true` and `1` differ (JSONValue's == already keeps them apart).
@@ -576,6 +590,14 @@ final class SchemaCompiler {
     func compile(_ c: Constraints) throws -> GrammarExpr {
         budget -= 1
         if budget < 0 { throw fail("anyOf", c.sources.first ?? "", "the schema expands to too many alternatives") }
+        // Nested anyOf/oneOf recurse here without passing through ruleFor: bound the stack.
+        compileDepth += 1
+        defer { compileDepth -= 1 }
+        if compileDepth > Self.maxCompileDepth {
+            let d = c.disjunctions.first
+            throw fail(d.map { $0.exclusive ? "oneOf" : "anyOf" } ?? "", d?.pointer ?? c.sources.first ?? "",
+                       "schemas nested deeper than \(Self.maxCompileDepth)")
+        }
         if c.isFalse { return .nothing }
         if let d = c.disjunctions.first {
             var rest = c
@@ -625,15 +647,27 @@ final class SchemaCompiler {
         if a.isFalse || b.isFalse { return true }
         let ta = effectiveTypes(a), tb = effectiveTypes(b)
         if intersectTypes(ta, tb).isEmpty { return true }
-        if let ea = a.enumValues, let eb = b.enumValues, !ea.contains(where: { x in eb.contains { sameJSON($0, x) } }) { return true }
-        if let ea = a.enumValues, !ea.contains(where: { (try? valueSatisfies($0, b)) ?? true }) { return true }
-        if let eb = b.enumValues, !eb.contains(where: { (try? valueSatisfies($0, a)) ?? true }) { return true }
+        if let ea = a.enumValues, let eb = b.enumValues, !overlap(ea, eb) { return true }
+        // A value satisfies the other side when it is in that side's enum (checked by hashing,
+        // not by a scan per value) and satisfies the rest of it.
+        func someSatisfies(_ values: [JSONValue], _ other: Constraints) -> Bool {
+            var rest = other
+            var candidates = values
+            if let e = other.enumValues {
+                let set = Set(e)
+                candidates = values.filter { set.contains($0) }
+                rest.enumValues = nil
+            }
+            return candidates.contains { (try? valueSatisfies($0, rest)) ?? true }
+        }
+        if let ea = a.enumValues, !someSatisfies(ea, b) { return true }
+        if let eb = b.enumValues, !someSatisfies(eb, a) { return true }
         // Objects told apart by a required property with disjoint constant values, or one side
         // requiring a property the other forbids.
         let objectsOnly = intersectTypes(ta, tb) == ["object"]
         if objectsOnly {
             for r in a.required where b.required.contains(r) {
-                if let va = constValues(a, r), let vb = constValues(b, r), !va.contains(where: { x in vb.contains { sameJSON($0, x) } }) { return true }
+                if let va = constValues(a, r), let vb = constValues(b, r), !overlap(va, vb) { return true }
             }
             if a.required.contains(where: { forbids(b, $0) }) || b.required.contains(where: { forbids(a, $0) }) { return true }
         }

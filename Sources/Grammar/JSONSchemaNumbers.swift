@@ -77,14 +77,22 @@ enum JSONNumberGrammar {
     }
 
     /// Fraction parts (after the integer part) by what they may be worth; `maxPlaces` limits the
-    /// position of the last nonzero digit (multipleOf 10^-k), nil for none.
+    /// number of fraction digits (multipleOf 10^-k), nil for none. With a limit, spellings with
+    /// trailing zeros past place k (`1.5000` for 0.01) are left out: the language stays finite
+    /// under finite bounds, so a generator cannot run on in zeros.
     enum Fraction { case zero, any, nonzero }
     static func fraction(_ kind: Fraction, maxPlaces: Int?) -> GrammarExpr {
-        let zeros = GrammarExpr.repeat(.literal("0"), min: 1, max: nil)
+        let zeros: GrammarExpr
         let nonzeroTail: GrammarExpr
-        if let k = maxPlaces {
-            nonzeroTail = .sequence([digits(0, max(0, k - 1)), nonzeroDigit, .repeat(.literal("0"), min: 0, max: nil)])
+        if let k = maxPlaces, k >= 1 {
+            zeros = .repeat(.literal("0"), min: 1, max: k)
+            // The last nonzero digit at place i, then up to k - i zeros.
+            let tails: [GrammarExpr] = (1...k).map { i in
+                .sequence([digits(i - 1, i - 1), nonzeroDigit, .repeat(.literal("0"), min: 0, max: k - i)])
+            }
+            nonzeroTail = tails.count == 1 ? tails[0] : .choice(tails)
         } else {
+            zeros = .repeat(.literal("0"), min: 1, max: nil)
             nonzeroTail = .sequence([digits(0, nil), nonzeroDigit, digits(0, nil)])
         }
         switch kind {

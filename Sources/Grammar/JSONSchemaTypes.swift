@@ -134,7 +134,9 @@ extension SchemaCompiler {
             cur.terminal = true
         }
         let anyChar = RegexPattern.classExpr(RegexPattern.anyCodePoint, .jsonString)
-        let rest = GrammarExpr.repeat(anyChar, min: 0, max: nil)
+        // One rule for "any text", referred to from every trie node (not copied into each).
+        rules.append(GrammarRule(name: "string_rest", body: .repeat(anyChar, min: 0, max: nil)))
+        let rest = GrammarExpr.rule(rules.count - 1)
         func build(_ n: Node) -> GrammarExpr {
             var alts: [GrammarExpr] = n.terminal ? [] : [.empty]
             for (c, child) in n.children {
@@ -348,7 +350,13 @@ extension SchemaCompiler {
     private func layout(_ c: Constraints, _ present: [(name: String, value: GrammarExpr, required: Bool)], extras: [GrammarExpr]) throws -> GrammarExpr {
         let n = present.count
         let props = present.map { pair(.literal(JSONValue.string($0.name).jsonString()), $0.value) }
-        let extra: GrammarExpr? = extras.isEmpty ? nil : (extras.count == 1 ? extras[0] : .choice(extras))
+        // Other keys go in one rule: every layout state refers to it, so copying the expression
+        // (a trie of the declared names) into each state would make the grammar quadratic.
+        var extra: GrammarExpr? = nil
+        if !extras.isEmpty {
+            rules.append(GrammarRule(name: "other_property", body: extras.count == 1 ? extras[0] : .choice(extras)))
+            extra = .rule(rules.count - 1)
+        }
         let comma = GrammarExpr.sequence([ws, .literal(","), ws])
         let close = GrammarExpr.sequence([ws, .literal("}")])
         let requiredCount = present.filter(\.required).count

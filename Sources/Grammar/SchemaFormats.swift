@@ -32,8 +32,9 @@ enum SchemaFormats {
             + leapYear + "-02-29)"
     }()
 
-    /// RFC 3339 full-time without leap seconds (second 60 is valid only at 23:59 UTC).
-    static let time = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)"
+    /// RFC 3339 full-time without leap seconds (second 60 is valid only at 23:59 UTC), with at
+    /// most 9 fraction digits (nanoseconds) so that the language is finite.
+    static let time = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)"
 
     /// ISO 8601 durations as RFC 3339 appendix A has them (weeks alone).
     static let duration: String = {
@@ -45,10 +46,11 @@ enum SchemaFormats {
     /// hyphen), at most 7 labels: always within the 63-byte label and 253-byte name limits.
     static let hostname = "[A-Za-z0-9](?:-?[A-Za-z0-9]){0,17}(?:\\.[A-Za-z0-9](?:-?[A-Za-z0-9]){0,17}){0,6}"
 
-    /// Dot-atom local part (no quoted form) at a hostname.
+    /// Dot-atom local part (no quoted form) of at most 64 characters besides its single dots
+    /// (RFC 5321's local-part limit), at a hostname: a finite language.
     static let email: String = {
         let atext = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-        return "\(atext)+(?:\\.\(atext)+)*@\(hostname)"
+        return "\(atext)(?:\\.?\(atext)){0,63}@\(hostname)"
     }()
 
     /// RFC 6901: `~` only as `~0` or `~1`.

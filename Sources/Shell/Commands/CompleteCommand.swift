@@ -20,8 +20,9 @@ enum CompleteCommand: Subcommand {
       --stop TEXT       stop before TEXT; repeatable
       --top-logits K    with --json, record the K highest logits of every step
       --json            print {"prompt_ids","ids","text","top_logits","finish_reason"} instead of streaming text
-      --grammar F | --gbnf F | --choice 'a|b' | --regex R | --schema F | --structural-tag F
-                        constrain the completion token by token (generation ends where the constraint is complete)
+      --grammar F | --gbnf F | --choice 'a|b' | --regex R | --schema F | --structural-tag F | --json-object
+                        constrain the completion token by token (generation ends where the constraint is complete);
+                        --json-object: any JSON object (OpenAI's response_format json_object)
     """
 
     static func run(_ arguments: [String]) -> Int32 {

@@ -4,18 +4,19 @@ import GGUF
 import Grammar
 import Schema
 
-/// `toolshell grammar check (--schema F | --regex R | --gbnf F | --structural-tag F | --choice 'a|b')
+/// `toolshell grammar check (--schema F | --json-object | --regex R | --gbnf F | --structural-tag F | --choice 'a|b')
 /// --model M INSTANCE...`: tokenizes each instance with the model's tokenizer and walks the
 /// grammar matcher token by token, one JSON line per instance.
 enum GrammarCommand: Subcommand {
     static let name = "grammar"
-    static let summary = "check files against a constraint token by token: grammar check (--schema F|--regex R|--gbnf F|--structural-tag F|--choice 'a|b') --model M FILE..."
+    static let summary = "check files against a constraint token by token: grammar check (--schema F|--json-object|--regex R|--gbnf F|--structural-tag F|--choice 'a|b') --model M FILE..."
 
     static let helpText = """
     usage: toolshell grammar check CONSTRAINT --model M INSTANCE...
 
     CONSTRAINT is one of
       --schema FILE           a JSON Schema (JSON file)
+      --json-object           any JSON object (OpenAI's response_format json_object)
       --regex PATTERN         an ECMAScript regular expression (whole output)
       --gbnf FILE             a GBNF grammar (llama.cpp's format; start rule `root`)
       --structural-tag FILE   a structural tag (xgrammar's JSON)
@@ -115,7 +116,7 @@ enum GrammarCommand: Subcommand {
 
 /// The constraint options shared by `grammar check`, `bench mask` and `complete`.
 enum ConstraintFlags {
-    static let help = "--schema F | --regex R | --grammar/--gbnf F | --structural-tag F | --choice 'a|b'"
+    static let help = "--schema F | --json-object | --regex R | --grammar/--gbnf F | --structural-tag F | --choice 'a|b'"
 
     /// Parses the constraint option at `arguments[i]` (advancing past its value); nil when
     /// `arguments[i]` is not a constraint option.
@@ -126,6 +127,8 @@ enum ConstraintFlags {
             let path = try EngineCLI.value(arguments, &i, a)
             let json = try readJSON(path)
             return a == "--schema" ? .schema(json) : .structuralTag(json)
+        case "--json-object":
+            return .jsonObject
         case "--regex":
             return .regex(try EngineCLI.value(arguments, &i, a))
         case "--gbnf", "--grammar":

@@ -6,7 +6,7 @@ extension CommandTable {
     static let constraintCommands: [CommandSpec] = [
         CommandSpec(
             name: "/schema", usage: ["/schema FILE|JSON|DSL"], summary: "constrain replies to JSON valid against a schema",
-            details: "A JSON Schema (inline or a file), or the schema DSL (e.g. /schema name, age int, tags: list of tags).",
+            details: "A JSON Schema (inline or a file), or the schema DSL (e.g. /schema name, age int, tags: list of tags). /schema {\"type\": \"object\"} allows any JSON object (OpenAI's json_object mode; `complete --json-object`).",
             completion: .files,
             run: { session, input throws(ShellError) in
                 session.constraint = .schema(try session.schemaArgument(input.rest, what: "the schema"))

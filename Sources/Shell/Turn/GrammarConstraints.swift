@@ -12,6 +12,8 @@ enum ConstraintSpec: Sendable {
     case gbnf(String, path: String)
     /// A structural tag in xgrammar's JSON.
     case structuralTag(JSONValue)
+    /// Any JSON object (OpenAI's `response_format: {"type": "json_object"}`).
+    case jsonObject
 
     init(_ constraint: OutputConstraint) {
         switch constraint {
@@ -30,6 +32,7 @@ enum ConstraintSpec: Sendable {
         case .choice(let c): return "choice:" + c.joined(separator: "\u{0}")
         case .gbnf(let text, _): return "gbnf:" + text
         case .structuralTag(let t): return "tag:" + t.jsonString(.compact)
+        case .jsonObject: return "json-object"
         }
     }
 }
@@ -60,6 +63,8 @@ enum ConstraintGrammar {
             } catch {
                 throw ShellError(.input, "schema: \(error)", fix: "check the schema")
             }
+        case .jsonObject:
+            return BuiltinGrammars.json(objectOnly: true)
         case .structuralTag(let tag):
             do { return try StructuralTagGrammar.compile(tag, specialTokens: specialTokens) } catch let e as StructuralTagError {
                 throw ShellError(.input, "structural tag \(e.path.isEmpty ? "(root)" : e.path): \(e.message)",
