@@ -32,6 +32,13 @@ enum ByteLevelEncoding {
     static func decode(_ text: [UInt8]) -> [UInt8]? {
         var out = [UInt8]()
         out.reserveCapacity(text.count)
+        let ok = text.withUnsafeBufferPointer { decode($0, appendingTo: &out) }
+        return ok ? out : nil
+    }
+
+    /// Decodes `text` as `decode(_:)` does, appending the bytes to `out`; false (with `out`
+    /// partly written) when a code point is outside the map.
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> Bool {
         var i = 0
         while i < text.count {
             let b0 = text[i]
@@ -41,12 +48,12 @@ enum ByteLevelEncoding {
             } else if b0 & 0xE0 == 0xC0, i + 1 < text.count {
                 cp = UInt32(b0 & 0x1F) << 6 | UInt32(text[i + 1] & 0x3F); i += 2
             } else {
-                return nil
+                return false
             }
-            guard cp < 324, codePointToByte[Int(cp)] >= 0 else { return nil }
+            guard cp < 324, codePointToByte[Int(cp)] >= 0 else { return false }
             out.append(UInt8(codePointToByte[Int(cp)]))
         }
-        return out
+        return true
     }
 
     /// The piece llama.cpp prints for a normal BPE token: mapped code points back to bytes;

@@ -23,29 +23,47 @@ struct BytePairEncoder: Sendable {
         self.preTokenizer = preTokenizer
         vocabularySize = v.count
         ignoreMerges = v.ignoreMerges
-        var table = ByteStringTable()
+        // Every symbol is a token or a merge's part or result: at most count + 3 × merges, most
+        // of them tokens; the table is sized once for tokens and merge results.
+        var keyBytes = 0
+        for text in v.texts { keyBytes += text.count }
+        var table = ByteStringTable(minimumCapacity: v.count + v.merges.count, keyBytes: keyBytes * 2)
         var singles = [Int32](repeating: -1, count: 256)
+        var raw = [UInt8]()
         for (i, text) in v.texts.enumerated() {
             if text.count == 1 { singles[Int(text[0])] = Int32(i) }
-            if let raw = ByteLevelEncoding.decode(text) { table.insert(raw, Int32(i)) }
+            raw.removeAll(keepingCapacity: true)
+            let ok = text.withUnsafeBufferPointer { ByteLevelEncoding.decode($0, appendingTo: &raw) }
+            if ok { raw.withUnsafeBufferPointer { table.insert($0, Int32(i)) } }
         }
         var nextSymbol = Int32(v.count)
-        func intern(_ bytes: [UInt8]) -> Int32 {
-            if let s = table.lookup(bytes) { return s }
+        func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+            if let s = table.lookup(bytes.baseAddress, bytes.count) { return s }
             let s = nextSymbol
             nextSymbol += 1
             table.insert(bytes, s)
             return s
         }
         var merges = [UInt64: Merge](minimumCapacity: v.merges.count)
+        // left and right decoded back to back: [left | right] is also the merged symbol's bytes
+        var pair = [UInt8]()
         for (rank, line) in v.merges.enumerated() {
             guard line.count > 1, let space = line[1...].firstIndex(of: 0x20) else { continue }
-            guard let left = ByteLevelEncoding.decode(Array(line[..<space])),
-                  let right = ByteLevelEncoding.decode(Array(line[(space + 1)...])) else { continue }
-            let l = intern(left), r = intern(right)
-            let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
-            if merges[key] == nil {
-                merges[key] = Merge(rank: Int32(rank), result: intern(left + right))
+            pair.removeAll(keepingCapacity: true)
+            let leftCount = line.withUnsafeBufferPointer { buf -> Int? in
+                guard ByteLevelEncoding.decode(UnsafeBufferPointer(rebasing: buf[..<space]), appendingTo: &pair) else { return nil }
+                let n = pair.count
+                guard ByteLevelEncoding.decode(UnsafeBufferPointer(rebasing: buf[(space + 1)...]), appendingTo: &pair) else { return nil }
+                return n
+            }
+            guard let leftCount else { continue }
+            pair.withUnsafeBufferPointer { both in
+                let l = intern(UnsafeBufferPointer(rebasing: both[..<leftCount]))
+                let r = intern(UnsafeBufferPointer(rebasing: both[leftCount...]))
+                let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
+                if merges[key] == nil {
+                    merges[key] = Merge(rank: Int32(rank), result: intern(both))
+                }
             }
         }
         var bytes = [Int32](repeating: -1, count: 256)

@@ -2,13 +2,23 @@
 /// Lookups take a pointer and a length, so the hot paths never allocate.
 struct ByteStringTable: Sendable {
     private var storage: [UInt8] = []
-    private var starts: [Int32] = []
-    private var lengths: [Int32] = []
+    /// start << 32 | length of each entry's key in `storage` (one load per probe).
+    private var spans: [UInt64] = []
     private var values: [Int32] = []
     private var slots: [Int32] = []      // entry index + 1; 0 = empty
     private var mask: Int = 0
 
     init() {}
+
+    /// An empty table that takes `entries` keys of `keyBytes` bytes in all without growing.
+    init(minimumCapacity entries: Int, keyBytes: Int = 0) {
+        storage.reserveCapacity(keyBytes)
+        spans.reserveCapacity(entries)
+        values.reserveCapacity(entries)
+        let capacity = max(16, (entries + 1) * 2).nextPowerOfTwo
+        mask = capacity - 1
+        slots = [Int32](repeating: 0, count: capacity)
+    }
 
     /// Builds a table; for a repeated key the LAST value wins (as a C++ `map[key] = v` loop).
     init<S: Sequence>(_ entries: S) where S.Element == ([UInt8], Int32) {
@@ -45,7 +55,8 @@ struct ByteStringTable: Sendable {
         slots = [Int32](repeating: 0, count: capacity)
         storage.withUnsafeBufferPointer { buf in
             for e in 0 ..< values.count {
-                var s = Int(truncatingIfNeeded: Self.hash(buf.baseAddress.map { $0 + Int(starts[e]) }, Int(lengths[e]))) & mask
+                let span = spans[e]
+                var s = Int(truncatingIfNeeded: Self.hash(buf.baseAddress.map { $0 + Int(span >> 32) }, Int(span & 0xFFFF_FFFF))) & mask
                 while slots[s] != 0 { s = (s + 1) & mask }
                 slots[s] = Int32(e + 1)
             }
@@ -53,36 +64,46 @@ struct ByteStringTable: Sendable {
     }
 
     mutating func insert(_ key: [UInt8], _ value: Int32) {
-        if let e = key.withUnsafeBufferPointer({ entryIndex($0.baseAddress, $0.count) }) {
+        key.withUnsafeBufferPointer { insert($0, value) }
+    }
+
+    /// Inserts the bytes of `key` (copied); for a key already present the value is replaced.
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, _ value: Int32) {
+        let h = Self.hash(key.baseAddress, key.count)
+        if let e = entryIndex(key.baseAddress, key.count, hash: h) {
             values[e] = value
             return
         }
         if (values.count + 1) * 2 > slots.count { grow() }
         let e = values.count
-        starts.append(Int32(storage.count))
-        lengths.append(Int32(key.count))
-        storage += key
+        spans.append(UInt64(storage.count) << 32 | UInt64(key.count))
+        storage.append(contentsOf: key)
         values.append(value)
-        var s = key.withUnsafeBufferPointer { Int(truncatingIfNeeded: Self.hash($0.baseAddress, $0.count)) } & mask
+        var s = Int(truncatingIfNeeded: h) & mask
         while slots[s] != 0 { s = (s + 1) & mask }
         slots[s] = Int32(e + 1)
     }
 
-    private func entryIndex(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int? {
+    private func entryIndex(_ p: UnsafePointer<UInt8>?, _ n: Int, hash: UInt64) -> Int? {
         guard !slots.isEmpty else { return nil }
-        var s = Int(truncatingIfNeeded: Self.hash(p, n)) & mask
+        var s = Int(truncatingIfNeeded: hash) & mask
         return storage.withUnsafeBufferPointer { buf -> Int? in
             while true {
                 let slot = Int(slots[s])
                 if slot == 0 { return nil }
                 let e = slot - 1
-                if Int(lengths[e]) == n {
+                let span = spans[e]
+                if Int(span & 0xFFFF_FFFF) == n {
                     if n == 0 { return e }
-                    if let p, let base = buf.baseAddress, memcmpBytes(base + Int(starts[e]), p, n) { return e }
+                    if let p, let base = buf.baseAddress, memcmpBytes(base + Int(span >> 32), p, n) { return e }
                 }
                 s = (s + 1) & mask
             }
         }
+    }
+
+    private func entryIndex(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int? {
+        entryIndex(p, n, hash: Self.hash(p, n))
     }
 
     /// The value for the bytes `p[0..<n]`.
