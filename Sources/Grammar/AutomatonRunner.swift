@@ -98,7 +98,8 @@ struct AutomatonRunner {
             var consuming = !st.bytes.isEmpty || !st.specials.isEmpty
             for e in st.epsilon { work.append(Config(state: e, counter: 0, stack: c.stack)) }
             for call in st.calls {
-                let n = arena.push(call.ret, 0, c.stack)
+                // A tail call pushes no frame: ending the callee ends this rule too.
+                let n = automaton.isTail[Int(call.ret)] ? c.stack : arena.push(call.ret, 0, c.stack)
                 work.append(Config(state: automaton.ruleStart[Int(call.rule)], counter: 0, stack: n))
             }
             if st.loop >= 0 {

@@ -71,6 +71,8 @@ public struct PushdownAutomaton: Sendable {
     /// Texts of the special tokens the grammar reads, by slot.
     public internal(set) var specialTexts: [String]
     var root: Int32
+    /// Per state: the rule can only end from here (see `markTails`).
+    var isTail: [Bool] = []
 
     /// Default state budget.
     public static let defaultStateLimit = 2_000_000
@@ -90,6 +92,27 @@ public struct PushdownAutomaton: Sendable {
         root = Int32(grammar.root)
         try checkLeftRecursion()
         try prune()
+        markTails()
+    }
+
+    /// States from which the rule can only end (no input, call, loop or special; epsilon moves
+    /// lead only to such states, and one of them is final). A call returning to such a state
+    /// is a tail call: the runner pushes no frame for it, so right recursion (`a ::= x a | y`)
+    /// and chains of optional parts keep one stack instead of one per way of reaching them.
+    private mutating func markTails() {
+        var tail = [Bool](repeating: false, count: states.count)
+        var changed = true
+        while changed {
+            changed = false
+            for (i, st) in states.enumerated() where !tail[i] {
+                guard st.bytes.isEmpty, st.calls.isEmpty, st.specials.isEmpty, st.loop < 0, !st.byteLoop else { continue }
+                guard st.isFinal || !st.epsilon.isEmpty else { continue }
+                if st.epsilon.allSatisfy({ tail[Int($0)] }) { tail[i] = true; changed = true }
+            }
+        }
+        // Without a final state in reach the state is dead rather than a tail; prune keeps only
+        // states that reach their rule's end, so every state marked here reaches a final one.
+        isTail = tail
     }
 
     /// Number of automaton states.

@@ -232,4 +232,21 @@ struct MatcherTests {
         _ = r.matches(Array(repeating: 0x61, count: 2000))
         #expect(r.error == nil || r.error == .ambiguityBudget(limit: AutomatonRunner.configLimit))
     }
+
+    /// Optional parts with free items between them, written as right recursion (how the JSON
+    /// Schema compiler lays out declared properties with additional ones allowed): which gap an
+    /// item falls in is ambiguous, and without tail calls every distribution of the items over
+    /// the gaps kept its own stack (C(k+9, 9) of them after k items, past the budget at k ≈ 10).
+    @Test func rightRecursionKeepsOneStackPerGap() throws {
+        var text = "root ::= g0\n"
+        for i in 0..<10 { text += "g\(i) ::= \"x\" g\(i) | \"p\(i)\" g\(i + 1) | g\(i + 1)\n" }
+        text += "g10 ::= \".\"\n"
+        let g = try GBNF.parse(text)
+        let r = try GrammarRecognizer(g)
+        let items = String(repeating: "x", count: 40)
+        #expect(r.matches(Array((items + "p3" + items + "p7" + items + ".").utf8)))
+        #expect(r.error == nil)
+        #expect(!r.matches(Array((items + "p7" + items + "p3.").utf8)))
+        #expect(r.error == nil)
+    }
 }
