@@ -1,17 +1,25 @@
-/// Collects a parser's output bytes into merged events; adjacent output of one kind becomes one event.
-/// Text is cut only at UTF-8 character boundaries: an incomplete trailing sequence waits for the next feed.
+/// Collects a parser's output into merged events; adjacent output of one kind becomes one event.
+///
+/// Output arrives as bytes or as spans of the current feed's input text (`input`). Spans become
+/// slices of that String, so text copied from the input is never re-validated as UTF-8; bytes are
+/// cut only at UTF-8 character boundaries (an incomplete trailing sequence waits for the next feed).
 struct EventEmitter {
     private enum Channel: Equatable { case none, content, reasoning, arguments(Int) }
 
     private(set) var events: [ToolParserEvent] = []
     private var channel: Channel = .none
+    /// Pending output of the current channel already in String form.
+    private var text = ""
+    /// Pending output bytes after `text`.
     private var buffer: [UInt8] = []
+    /// The current feed's input; spans are UTF-8 offsets into it.
+    var input = ""
     /// Number of calls started so far (the next call's index).
     private(set) var callCount = 0
     /// Bytes copied so far: into the buffer, into Strings, and by merging events (a work counter for tests).
     private(set) var work = 0
 
-    init() { buffer.reserveCapacity(256) }
+    init() {}
 
     @inline(__always) private mutating func switchTo(_ target: Channel) {
         if channel != target {
@@ -33,11 +41,11 @@ struct EventEmitter {
         work &+= bytes.count
     }
 
-    mutating func content(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        if range.isEmpty { return }
+    /// Appends input bytes `a..<b` of the current feed as content.
+    mutating func contentSpan(_ a: Int, _ b: Int) {
+        if a >= b { return }
         switchTo(.content)
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
-        work &+= range.count
+        span(a, b)
     }
 
     mutating func reasoning<C: Collection>(_ bytes: C) where C.Element == UInt8 {
@@ -47,11 +55,11 @@ struct EventEmitter {
         work &+= bytes.count
     }
 
-    mutating func reasoning(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        if range.isEmpty { return }
+    /// Appends input bytes `a..<b` of the current feed as reasoning.
+    mutating func reasoningSpan(_ a: Int, _ b: Int) {
+        if a >= b { return }
         switchTo(.reasoning)
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
-        work &+= range.count
+        span(a, b)
     }
 
     /// Starts the next call: its first delta carries id and name. Returns the call's index.
@@ -65,10 +73,14 @@ struct EventEmitter {
         return index
     }
 
+    @inline(__always) private mutating func toArguments() {
+        if case .arguments = channel {} else { switchTo(.arguments(max(callCount - 1, 0))) }
+    }
+
     /// Appends arguments text to the current call.
     mutating func arguments<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         if bytes.isEmpty { return }
-        if case .arguments = channel {} else { switchTo(.arguments(max(callCount - 1, 0))) }
+        toArguments()
         buffer.append(contentsOf: bytes)
         work &+= bytes.count
     }
@@ -76,13 +88,13 @@ struct EventEmitter {
     /// Appends `bytes` as arguments text and empties it (by swapping buffers when nothing is pending).
     mutating func arguments(moving bytes: inout [UInt8]) {
         if bytes.isEmpty { return }
-        if case .arguments = channel {} else { switchTo(.arguments(max(callCount - 1, 0))) }
+        toArguments()
         work &+= bytes.count
         if buffer.isEmpty {
             swap(&buffer, &bytes)
         } else {
             buffer.append(contentsOf: bytes)
-            bytes.removeAll(keepingCapacity: true)
+            clearKeepingCapacity(&bytes)
         }
     }
 
@@ -90,20 +102,74 @@ struct EventEmitter {
         arguments(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// Converts buffered bytes into an event. With `all == false`, an incomplete UTF-8 tail stays buffered.
-    private mutating func flush(all: Bool) {
-        if buffer.isEmpty { return }
-        var cut = buffer.count
-        if !all { cut = completeUTF8Prefix(buffer) }
-        if cut == 0 { return }
-        let text = buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[0..<cut]), as: UTF8.self) }
-        work &+= cut
-        switch channel {
-        case .none, .content: append(.content(text))
-        case .reasoning: append(.reasoning(text))
-        case .arguments(let index): append(.toolCall(index: index, id: nil, name: nil, arguments: text))
+    /// Appends a transcoder's output of the current feed (its runs are spans of `input`) as arguments
+    /// text, and empties it.
+    mutating func arguments(from transcoder: inout JSONTranscoder) {
+        if !transcoder.hasOutput { return }
+        toArguments()
+        var k = 0
+        for r in transcoder.runs {
+            if r.at > k {
+                buffer.append(contentsOf: transcoder.out[k..<r.at])
+                work &+= r.at - k
+            }
+            span(r.start, r.end)
+            k = r.at
         }
-        if cut == buffer.count { buffer.removeAll(keepingCapacity: true) } else { buffer.removeFirst(cut); work &+= buffer.count }
+        if k < transcoder.out.count {
+            buffer.append(contentsOf: transcoder.out[k...])
+            work &+= transcoder.out.count - k
+        }
+        transcoder.discardOutput()
+    }
+
+    /// Spans shorter than this are copied as bytes (a slice costs more than validating a few bytes).
+    static let shortSpan = 48
+
+    /// Appends input bytes `a..<b` to the pending output as a slice of the input String.
+    private mutating func span(_ a: Int, _ b: Int) {
+        work &+= b - a
+        let u = input.utf8
+        let lower = u.index(u.startIndex, offsetBy: a)
+        let upper = u.index(u.startIndex, offsetBy: b)
+        if b - a < Self.shortSpan {
+            buffer.append(contentsOf: u[lower..<upper])
+            return
+        }
+        if !buffer.isEmpty {
+            let cut = completeUTF8Prefix(buffer)
+            if cut < buffer.count {
+                // An incomplete sequence is pending: keep everything as bytes.
+                buffer.append(contentsOf: u[lower..<upper])
+                return
+            }
+            moveBufferToText(buffer.count)
+        }
+        let slice = input[lower..<upper]
+        if text.isEmpty { text = String(slice) } else { text.append(contentsOf: slice) }
+    }
+
+    private mutating func moveBufferToText(_ cut: Int) {
+        let piece = buffer.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[0..<cut]), as: UTF8.self) }
+        work &+= cut
+        if text.isEmpty { text = piece } else { text += piece }
+        if cut == buffer.count { clearKeepingCapacity(&buffer) } else { buffer.removeFirst(cut); work &+= buffer.count }
+    }
+
+    /// Converts pending output into an event. With `all == false`, an incomplete UTF-8 tail stays buffered.
+    private mutating func flush(all: Bool) {
+        if !buffer.isEmpty {
+            let cut = all ? buffer.count : completeUTF8Prefix(buffer)
+            if cut > 0 { moveBufferToText(cut) }
+        }
+        if text.isEmpty { return }
+        let out = text
+        text = ""
+        switch channel {
+        case .none, .content: append(.content(out))
+        case .reasoning: append(.reasoning(out))
+        case .arguments(let index): append(.toolCall(index: index, id: nil, name: nil, arguments: out))
+        }
     }
 
     private mutating func append(_ event: ToolParserEvent) {
@@ -114,7 +180,7 @@ struct EventEmitter {
             case let (.content(a), .content(b)): events[events.count - 1] = .content(a + b); return
             case let (.reasoning(a), .reasoning(b)): events[events.count - 1] = .reasoning(a + b); return
             case let (.toolCall(i, id, name, a), .toolCall(j, nil, nil, b)) where i == j:
-                events[events.count - 1] = .toolCall(index: i, id: id, name: name, arguments: a + b); return
+                events[events.count - 1] = .toolCall(index: i, id: id, name: name, arguments: a.isEmpty ? b : a + b); return
             default: break
             }
         }
@@ -134,7 +200,7 @@ struct EventEmitter {
     private func mergedLength(_ a: ToolParserEvent, _ b: ToolParserEvent) -> Int {
         switch (a, b) {
         case let (.content(x), .content(y)), let (.reasoning(x), .reasoning(y)): return x.utf8.count + y.utf8.count
-        case let (.toolCall(i, _, _, x), .toolCall(j, nil, nil, y)) where i == j: return x.utf8.count + y.utf8.count
+        case let (.toolCall(i, _, _, x), .toolCall(j, nil, nil, y)) where i == j: return x.isEmpty ? 0 : x.utf8.count + y.utf8.count
         default: return 0
         }
     }

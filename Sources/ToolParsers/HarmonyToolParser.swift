@@ -33,7 +33,10 @@ final class HarmonyToolParser: ToolParser {
 
     func feed(_ delta: String) -> [ToolParserEvent] {
         var delta = delta
-        delta.withUTF8 { run($0) }
+        delta.makeContiguousUTF8()
+        emitter.input = delta
+        _ = delta.utf8.withContiguousStorageIfAvailable { run($0) }
+        emitter.input = ""
         return emitter.take()
     }
 
@@ -55,7 +58,7 @@ final class HarmonyToolParser: ToolParser {
         while i < n {
             switch mode {
             case .plain:
-                emitter.content(p, i..<n)
+                emitter.contentSpan(i, n)
                 i = n
             case .header:
                 let start = i
@@ -70,17 +73,17 @@ final class HarmonyToolParser: ToolParser {
                     continue
                 }
                 if found == 1 {
-                    header.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&header)
                     continue
                 }
                 sawMessage = true
                 beginBody(String(decoding: header, as: UTF8.self))
-                header.removeAll(keepingCapacity: true)
-                headerRaw.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&header)
+                clearKeepingCapacity(&headerRaw)
             case .content, .reasoning:
                 let found = scanner.scan(p, &i, n, Self.bodyMarkers, into: &scratch)
                 if mode == .content { emitter.content(scratch) } else { emitter.reasoning(scratch) }
-                scratch.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&scratch)
                 if let k = found { endBody(k) }
             case .call:
                 let found = scanner.scan(p, &i, n, Self.bodyMarkers, into: &scratch)
@@ -92,9 +95,9 @@ final class HarmonyToolParser: ToolParser {
                         if status == .complete { callBroken = true }
                     }
                     emitter.arguments(transcoder.out)
-                    transcoder.out.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&transcoder.out)
                 }
-                scratch.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&scratch)
                 if let k = found {
                     endCall()
                     endBody(k)
@@ -146,8 +149,8 @@ final class HarmonyToolParser: ToolParser {
     /// After a body: `<|start|>` and `<|channel|>` open a new header right away.
     private func endBody(_ marker: Int) {
         mode = .header
-        header.removeAll(keepingCapacity: true)
-        headerRaw.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&header)
+        clearKeepingCapacity(&headerRaw)
         if marker == 4 { header.append(contentsOf: Array("<|channel|>".utf8)) }
     }
 }

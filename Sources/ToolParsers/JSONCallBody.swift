@@ -6,7 +6,11 @@ struct JSONBodyState {
     var inArray = false
     var key: [UInt8] = []
     var keyEscaped = false
-    var transcoder = JSONTranscoder()
+    var transcoder: JSONTranscoder = {
+        var t = JSONTranscoder()
+        t.keepsRuns = true
+        return t
+    }()
     var kind: ValueKind = .other
     var name: String?
     var id: String?
@@ -30,7 +34,7 @@ struct JSONBodyState {
     mutating func resetCall() {
         clearKeepingCapacity(&key); keyEscaped = false; name = nil; id = nil
         argumentsStarted = false; committed = false
-        if !pendingArguments.isEmpty { pendingArguments.removeAll(keepingCapacity: true) }
+        if !pendingArguments.isEmpty { clearKeepingCapacity(&pendingArguments) }
     }
 }
 
@@ -110,18 +114,18 @@ extension MarkupEngine {
                 jsonBody.phase = .valueStart
             case .valueStart:
                 if isJSONWhitespace(c) { i += 1; continue }
-                let key = String(decoding: jsonBody.key, as: UTF8.self)
                 jsonBody.transcoder.reset()
                 if t.json.nameIsKey && jsonBody.name == nil && !jsonBody.argumentsStarted {
                     // {"NAME": {arguments}}: the key is the name, the value the arguments.
+                    let key = String(decoding: jsonBody.key, as: UTF8.self)
                     jsonBody.name = key
                     jsonBody.kind = .arguments
                     jsonBody.argumentsStarted = true
                     guard commitJSONCall(name: key, at: i) else { return .failed }
-                } else if t.json.nameKeys.contains(key) && jsonBody.name == nil {
+                } else if jsonBody.name == nil && t.nameKeyBytes.contains(jsonBody.key) {
                     guard c == 0x22 else { return failOrBreak() }
                     jsonBody.kind = .name
-                } else if t.json.argumentKeys.contains(key) && !jsonBody.argumentsStarted {
+                } else if !jsonBody.argumentsStarted && t.argumentKeyBytes.contains(jsonBody.key) {
                     jsonBody.kind = .arguments
                     jsonBody.argumentsStarted = true
                     if let name = jsonBody.name, !jsonBody.committed {
@@ -135,17 +139,19 @@ extension MarkupEngine {
                 let status = jsonBody.transcoder.feed(p, &i, n)
                 switch jsonBody.kind {
                 case .arguments:
-                    if !jsonBody.transcoder.out.isEmpty {
+                    if jsonBody.transcoder.hasOutput {
                         if jsonBody.committed {
-                            emitter.arguments(moving: &jsonBody.transcoder.out)
+                            emitter.arguments(from: &jsonBody.transcoder)
                         } else {
+                            jsonBody.transcoder.materialize(p)
                             jsonBody.pendingArguments += jsonBody.transcoder.out
-                            jsonBody.transcoder.out.removeAll(keepingCapacity: true)
+                            clearKeepingCapacity(&jsonBody.transcoder.out)
                         }
                     }
                 case .other:
-                    if !jsonBody.transcoder.out.isEmpty { jsonBody.transcoder.out.removeAll(keepingCapacity: true) }
+                    jsonBody.transcoder.discardOutput()
                 case .name:
+                    jsonBody.transcoder.materialize(p)
                     if jsonBody.transcoder.out.count > 300 { return failOrBreak() }
                 }
                 switch status {
@@ -174,7 +180,7 @@ extension MarkupEngine {
                 if jsonBody.region.count > 512 { return .failed }
                 guard let k = found else { return .needMore }
                 let text = String(decoding: jsonBody.region, as: UTF8.self).trimmedSpaces
-                jsonBody.region.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&jsonBody.region)
                 if k < spec.nameEnd.count {
                     if jsonBody.phase == .idRegion { jsonBody.id = text } else { jsonBody.name = text }
                     jsonBody.phase = .argumentsStart
@@ -200,7 +206,7 @@ extension MarkupEngine {
                 jsonBody.phase = .argumentsValue
             case .argumentsValue:
                 let status = jsonBody.transcoder.feed(p, &i, n)
-                emitter.arguments(moving: &jsonBody.transcoder.out)
+                emitter.arguments(from: &jsonBody.transcoder)
                 switch status {
                 case .needMore: return .needMore
                 case .complete:
@@ -246,7 +252,7 @@ extension MarkupEngine {
         jsonBody.committed = true
         if !jsonBody.pendingArguments.isEmpty {
             emitter.arguments(jsonBody.pendingArguments)
-            jsonBody.pendingArguments.removeAll(keepingCapacity: true)
+            clearKeepingCapacity(&jsonBody.pendingArguments)
         }
         return true
     }

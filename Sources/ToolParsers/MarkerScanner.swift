@@ -88,7 +88,7 @@ struct MarkerScanner {
                 pending.append(b)
             }
             if let k = set.complete(live, length: pending.count) {
-                pending.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&pending)
                 live = 0
                 return k
             }
@@ -98,7 +98,7 @@ struct MarkerScanner {
                 text.append(pending.removeFirst())
                 live = set.live(for: pending)
                 if let k = set.complete(live, length: pending.count), !pending.isEmpty {
-                    pending.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&pending)
                     live = 0
                     return k
                 }
@@ -110,7 +110,7 @@ struct MarkerScanner {
 
     /// Forgets held bytes.
     mutating func reset() {
-        pending.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&pending)
         live = 0
     }
 

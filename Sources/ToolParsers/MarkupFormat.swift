@@ -117,11 +117,45 @@ public struct PythonicCallStyle: Sendable, Equatable {
     public init(bracketed: Bool = true) { self.bracketed = bracketed }
 }
 
+/// Gemma-style calls: `call:NAME{key:value,…}` with bare keys, strings wrapped in a delimiter token
+/// (`<|"|>` for Gemma 4, `<escape>` for FunctionGemma), bare numbers and booleans, nested `{…}`/`[…]`.
+public struct KeyValueCallStyle: Sendable, Equatable {
+    /// Text between the call's opening marker and the name.
+    public var namePrefix: String
+    /// The token that opens and closes every string (its first character must not recur in it).
+    public var stringDelimiter: String
+
+    public init(namePrefix: String = "call:", stringDelimiter: String) {
+        self.namePrefix = namePrefix
+        self.stringDelimiter = stringDelimiter
+    }
+}
+
+/// Nested XML parameters whose every tag is led by a namespace token (MiniMax M3):
+/// `NS<invoke name="NAME">NS<key>VALUE NS</key>…NS</invoke>`; a value holding tags is an object of
+/// its child elements, or an array of `NS<item>` elements where the schema allows one.
+public struct NestedXMLCallStyle: Sendable, Equatable {
+    /// The token written before every tag.
+    public var tagPrefix: String
+    /// The text that ends the name in the call's opening tag.
+    public var nameEnd: String
+    /// The tag whose closing tag ends the call.
+    public var callEndTag: String
+
+    public init(tagPrefix: String, nameEnd: String = "\">", callEndTag: String = "invoke") {
+        self.tagPrefix = tagPrefix
+        self.nameEnd = nameEnd
+        self.callEndTag = callEndTag
+    }
+}
+
 /// The argument style of a format's call bodies.
 public enum CallBodyStyle: Sendable, Equatable {
     case json(JSONCallStyle)
     case tagged(TaggedCallStyle)
     case pythonic(PythonicCallStyle)
+    case keyValue(KeyValueCallStyle)
+    case nestedXML(NestedXMLCallStyle)
 }
 
 /// A tool-call wire format described as data for the generic marker engine.
@@ -167,6 +201,8 @@ public struct MarkupFormat: Sendable, Equatable {
             all += [s.parameterStart, s.keyEnd, s.valueEnd]
             if let v = s.valueStart { all.append(v) }
         case .pythonic: break
+        case .keyValue(let s): all.append(s.stringDelimiter)
+        case .nestedXML(let s): all += [s.tagPrefix + "</" + s.callEndTag + ">"]
         }
         var seen = Set<String>()
         return all.filter { seen.insert($0).inserted }

@@ -71,6 +71,8 @@ struct MarkupEngine {
     var jsonBody = JSONBodyState()
     var taggedBody = TaggedBodyState()
     var pythonicBody = PythonicBodyState()
+    var keyValueBody = KeyValueBodyState()
+    var nestedBody = NestedXMLBodyState()
     let taggedSets: TaggedMarkerSets?
     let nameArgsSet: MarkerSet?
     /// The format's tables; the JSON call style is read from here (a class), so the hot loop never copies it.
@@ -107,7 +109,10 @@ struct MarkupEngine {
 
     mutating func feed(_ delta: String) -> [ToolParserEvent] {
         var delta = delta
-        delta.withUTF8 { p in run(p) }
+        delta.makeContiguousUTF8()
+        emitter.input = delta
+        _ = delta.utf8.withContiguousStorageIfAvailable { p in run(p) }
+        emitter.input = ""
         return emitter.take()
     }
 
@@ -159,15 +164,28 @@ struct MarkupEngine {
                     }
                     anchorOpen = false
                 }
+                if scanner.pending.isEmpty {
+                    // Plain text up to the next byte that may begin a marker goes out as a span of the input.
+                    let start = i
+                    while i < n && !textSet.startsMarker(p[i]) { i += 1 }
+                    if i > start { emitTextSpan(p, start, i) }
+                    if i == n { continue }
+                }
                 let found = scanner.scan(p, &i, n, textSet, into: &scratch)
-                if !scratch.isEmpty { emitText(scratch[...]); scratch.removeAll(keepingCapacity: true) }
+                if !scratch.isEmpty { emitText(scratch[...]); clearKeepingCapacity(&scratch) }
                 if let k = found {
                     if k < triggerCount { trigger(k, p, i) } else if k == triggerCount { mode = .reasoning }
                     // Later indices: dropped markers.
                 }
             case .reasoning:
+                if scanner.pending.isEmpty {
+                    let start = i
+                    while i < n && !reasoningSet.startsMarker(p[i]) { i += 1 }
+                    emitter.reasoningSpan(start, i)
+                    if i == n { continue }
+                }
                 let found = scanner.scan(p, &i, n, reasoningSet, into: &scratch)
-                if !scratch.isEmpty { emitter.reasoning(scratch); scratch.removeAll(keepingCapacity: true) }
+                if !scratch.isEmpty { emitter.reasoning(scratch); clearKeepingCapacity(&scratch) }
                 if let k = found {
                     if k < triggerCount { trigger(k, p, i) } else if k == triggerCount { mode = .text }
                 }
@@ -176,7 +194,7 @@ struct MarkupEngine {
                 if scratch.contains(where: { !isJSONWhitespace($0) }) {
                     // Stray text inside a section: not a call.
                     if holding {
-                        scratch.removeAll(keepingCapacity: true)
+                        clearKeepingCapacity(&scratch)
                         noteHeld(p, i)
                         revert()
                         mode = .text
@@ -184,10 +202,10 @@ struct MarkupEngine {
                     }
                     emitter.content(scratch)
                 }
-                scratch.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&scratch)
                 if let k = found {
                     if k == 0 {
-                        if !holding { beginHold(at: i) ; held.append(contentsOf: Array((format.callStart ?? "").utf8)) }
+                        if !holding { beginHold(at: i) ; held.append(contentsOf: tables.callStartBytes) }
                         startBody()
                     } else {
                         // Section end.
@@ -234,13 +252,13 @@ struct MarkupEngine {
                 endPending.append(b)
                 i += 1
                 if let k = afterBodySet.complete(endLive, length: endPending.count) {
-                    endPending.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&endPending)
                     endCall()
                     if k > 0 { trigger(k - 1, p, i) }
                 } else if endLive == 0 {
                     endCall()
                     emitter.content(endPending)
-                    endPending.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&endPending)
                     holdWhitespace = false
                 }
             }
@@ -249,6 +267,24 @@ struct MarkupEngine {
     }
 
     // MARK: transitions
+
+    /// Input bytes `a..<b` in content mode, with whitespace held at the start and after calls.
+    mutating func emitTextSpan(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) {
+        if !holdWhitespace {
+            emitter.contentSpan(a, b)
+            return
+        }
+        var k = a
+        while k < b && isJSONWhitespace(p[k]) { k += 1 }
+        if k > a { whitespace.append(contentsOf: UnsafeBufferPointer(rebasing: p[a..<k])) }
+        if k < b {
+            emitter.content(whitespace)
+            whitespace.removeAll()
+            holdWhitespace = false
+            anchorOpen = false
+            emitter.contentSpan(k, b)
+        }
+    }
 
     /// Text in content mode, with whitespace held at the start and after calls.
     mutating func emitText(_ bytes: ArraySlice<UInt8>) {
@@ -274,7 +310,7 @@ struct MarkupEngine {
         anchorOpen = false
         let t = format.triggers[k]
         beginHold(at: i)
-        held.append(contentsOf: Array(t.marker.utf8))
+        held.append(contentsOf: tables.triggerBytes[k])
         anchored = false
         switch t.effect {
         case .section:
@@ -288,7 +324,7 @@ struct MarkupEngine {
 
     mutating func beginHold(at i: Int) {
         holding = true
-        held.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&held)
         holdFrom = i
     }
 
@@ -318,9 +354,9 @@ struct MarkupEngine {
         guard isPlausibleToolName(name) else { return false }
         if anchored && !catalog.tools.isEmpty && catalog.tool(named: name) == nil { return false }
         let index = emitter.callCount
-        emitter.startCall(id: id ?? "\(options.idPrefix)\(index)", name: name)
+        emitter.startCall(id: id ?? options.idPrefix + String(index), name: name)
         holding = false
-        held.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&held)
         holdFrom = i
         callOpen = true
         return true
@@ -332,6 +368,8 @@ struct MarkupEngine {
         case .json: jsonBody.reset()
         case .tagged: taggedBody = TaggedBodyState()
         case .pythonic: pythonicBody = PythonicBodyState()
+        case .keyValue: keyValueBody = KeyValueBodyState()
+        case .nestedXML: nestedBody = NestedXMLBodyState()
         }
     }
 
@@ -340,6 +378,8 @@ struct MarkupEngine {
         case .json: return readJSONBody(p, &i, n)
         case .tagged(let style): return readTaggedBody(style, p, &i, n)
         case .pythonic(let style): return readPythonicBody(style, p, &i, n)
+        case .keyValue(let style): return readKeyValueBody(style, p, &i, n)
+        case .nestedXML(let style): return readNestedXMLBody(style, p, &i, n)
         }
     }
 
@@ -349,12 +389,14 @@ struct MarkupEngine {
         case .json: closeJSONBody()
         case .tagged: closeTaggedBody()
         case .pythonic: closePythonicBody()
+        case .keyValue: closeKeyValueBody()
+        case .nestedXML: closeNestedXMLBody()
         }
         callOpen = false
     }
 
     mutating func afterBody() {
-        if bodyKind == .tagged { endCall() } else { mode = .afterBody; endPending.removeAll(keepingCapacity: true) }
+        if bodyKind == .tagged || bodyKind == .nestedXML { endCall() } else { mode = .afterBody; clearKeepingCapacity(&endPending) }
     }
 
     /// Whether `b` starts another call body right after one (Llama's `{…}; {…}`, two objects in one hermes block).
@@ -386,7 +428,17 @@ final class MarkupTables: Sendable {
     let chainBytes: [UInt8]
     let taggedSets: TaggedMarkerSets?
     let nameArgsSet: MarkerSet?
-    enum BodyKind: Sendable { case json, tagged, pythonic }
+    /// Each trigger's marker and the call start marker, as bytes.
+    let triggerBytes: [[UInt8]]
+    let callStartBytes: [UInt8]
+    /// The JSON style's name keys, as bytes.
+    let nameKeyBytes: [[UInt8]]
+    let argumentKeyBytes: [[UInt8]]
+    /// Gemma-style bodies: the name prefix and the string delimiter, as bytes.
+    let keyValuePrefix: [UInt8]
+    let keyValueDelimiter: [UInt8]
+    let nestedSets: NestedXMLMarkerSets?
+    enum BodyKind: Sendable { case json, tagged, pythonic, keyValue, nestedXML }
     let bodyKind: BodyKind
     /// The JSON call style (the default style for other bodies, unused there).
     let json: JSONCallStyle
@@ -401,6 +453,8 @@ final class MarkupTables: Sendable {
         sectionSet = MarkerSet([format.callStart ?? "", format.sectionEnd ?? ""])
         afterBodySet = MarkerSet([format.callEnd ?? ""] + triggerMarkers)
         anchoredBytes = format.anchoredStarts.compactMap { $0.utf8.first }
+        triggerBytes = triggerMarkers.map { Array($0.utf8) }
+        callStartBytes = Array((format.callStart ?? "").utf8)
         chainBytes = Array(format.chainSeparators.utf8)
         if case .tagged(let style) = format.body {
             taggedSets = TaggedMarkerSets(style: style, callEnd: format.callEnd ?? "")
@@ -411,7 +465,23 @@ final class MarkupTables: Sendable {
         case .json(let style): bodyKind = .json; json = style
         case .tagged: bodyKind = .tagged; json = JSONCallStyle()
         case .pythonic: bodyKind = .pythonic; json = JSONCallStyle()
+        case .keyValue: bodyKind = .keyValue; json = JSONCallStyle()
+        case .nestedXML: bodyKind = .nestedXML; json = JSONCallStyle()
         }
+        if case .keyValue(let style) = format.body {
+            keyValuePrefix = Array(style.namePrefix.utf8)
+            keyValueDelimiter = Array(style.stringDelimiter.utf8)
+        } else {
+            keyValuePrefix = []
+            keyValueDelimiter = []
+        }
+        if case .nestedXML(let style) = format.body {
+            nestedSets = NestedXMLMarkerSets(tagPrefix: MarkerSet([style.tagPrefix]), nameEnd: MarkerSet([style.nameEnd]))
+        } else {
+            nestedSets = nil
+        }
+        nameKeyBytes = json.nameKeys.map { Array($0.utf8) }
+        argumentKeyBytes = json.argumentKeys.map { Array($0.utf8) }
         if case .json(let style) = format.body, let n = style.nameThenArguments {
             nameArgsSet = MarkerSet(n.nameEnd + [n.idMarker ?? "", n.dropThrough ?? ""])
         } else {
@@ -420,14 +490,23 @@ final class MarkupTables: Sendable {
     }
 }
 
+/// The marker sets a nested-XML body scans with.
+struct NestedXMLMarkerSets: Sendable {
+    let tagPrefix: MarkerSet
+    let nameEnd: MarkerSet
+}
+
 /// A tool name as models write them: no spaces, quotes or markup, at most 256 bytes.
 func isPlausibleToolName(_ name: String) -> Bool {
     if name.isEmpty || name.utf8.count > 256 { return false }
-    for b in name.utf8 {
-        if b <= 0x20 || b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E || b == 0x7B || b == 0x7D
-            || b == 0x5B || b == 0x5D || b == 0x28 || b == 0x29 || b == 0x2C || b == 0x5C || b == 0x60 { return false }
+    var name = name
+    return name.withUTF8 { bytes in
+        for b in bytes {
+            if b <= 0x20 || b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E || b == 0x7B || b == 0x7D
+                || b == 0x5B || b == 0x5D || b == 0x28 || b == 0x29 || b == 0x2C || b == 0x5C || b == 0x60 { return false }
+        }
+        return true
     }
-    return true
 }
 
 extension String {

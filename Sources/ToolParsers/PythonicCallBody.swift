@@ -34,7 +34,7 @@ extension MarkupEngine {
                 if style.bracketed && c == 0x5D { i += 1; return pythonicBody.callCount > 0 || !holding ? .done : .failed }
                 if isIdentifierStart(c) {
                     if !holding && pythonicBody.callCount > 0 && !callOpen { beginHold(at: i) }
-                    pythonicBody.name.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&pythonicBody.name)
                     pythonicBody.phase = .name
                     continue
                 }
@@ -67,7 +67,7 @@ extension MarkupEngine {
                     callOpen = false
                     pythonicBody.phase = .callIdle
                 } else if isIdentifierStart(c) {
-                    pythonicBody.key.removeAll(keepingCapacity: true)
+                    clearKeepingCapacity(&pythonicBody.key)
                     pythonicBody.phase = .argumentKey
                 } else {
                     closePythonicBody()
@@ -95,7 +95,7 @@ extension MarkupEngine {
             case .argumentValue:
                 let status = pythonicBody.transcoder.feed(p, &i, n)
                 emitter.arguments(pythonicBody.transcoder.out)
-                pythonicBody.transcoder.out.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&pythonicBody.transcoder.out)
                 switch status {
                 case .needMore: return .needMore
                 case .complete: pythonicBody.phase = .argumentIdle

@@ -49,7 +49,7 @@ extension MarkupEngine {
                 if taggedBody.buffer.count > 512 { return .failed }
                 guard let k = found else { return .needMore }
                 let name = String(decoding: taggedBody.buffer, as: UTF8.self).trimmedSpaces
-                taggedBody.buffer.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&taggedBody.buffer)
                 guard commit(name: name, id: nil, at: i) else { return .failed }
                 taggedBody.name = name
                 emitter.arguments("{")
@@ -64,7 +64,7 @@ extension MarkupEngine {
                 }
             case .idle:
                 let found = scanner.scan(p, &i, n, sets.idle, into: &taggedBody.buffer)
-                taggedBody.buffer.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&taggedBody.buffer)
                 guard let k = found else { return .needMore }
                 if k == 0 {
                     taggedBody.phase = .key
@@ -81,7 +81,7 @@ extension MarkupEngine {
                 }
                 guard found != nil else { return .needMore }
                 taggedBody.key = String(decoding: taggedBody.buffer, as: UTF8.self).trimmedSpaces
-                taggedBody.buffer.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&taggedBody.buffer)
                 taggedBody.attributes = ""
                 if style.attributesEnd != nil {
                     taggedBody.phase = .attributes
@@ -94,11 +94,11 @@ extension MarkupEngine {
                 let found = scanner.scan(p, &i, n, sets.attributes, into: &taggedBody.buffer)
                 guard found != nil else { return .needMore }
                 taggedBody.attributes = String(decoding: taggedBody.buffer, as: UTF8.self)
-                taggedBody.buffer.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&taggedBody.buffer)
                 if style.valueStart != nil { taggedBody.phase = .valueStart } else { beginTaggedValue() }
             case .valueStart:
                 let found = scanner.scan(p, &i, n, sets.valueStart, into: &taggedBody.buffer)
-                taggedBody.buffer.removeAll(keepingCapacity: true)
+                clearKeepingCapacity(&taggedBody.buffer)
                 guard found != nil else { return .needMore }
                 beginTaggedValue()
             case .value:
@@ -132,7 +132,7 @@ extension MarkupEngine {
         taggedBody.phase = .value
         taggedBody.valueBegun = false
         taggedBody.heldNewline = false
-        taggedBody.buffer.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&taggedBody.buffer)
         taggedBody.streaming = currentValueIsString() && !unwrapsCDATA
         var prefix: [UInt8] = taggedBody.parameterCount > 0 ? [0x2C, 0x20] : []
         prefix.append(0x22)
@@ -146,14 +146,14 @@ extension MarkupEngine {
     /// Sends the buffered part of a string value, keeping back a trailing newline that may be trimmed.
     private mutating func streamTaggedValue(_ style: TaggedCallStyle) {
         var bytes = taggedBody.buffer[...]
-        taggedBody.buffer.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&taggedBody.buffer)
         if bytes.isEmpty { return }
         if !taggedBody.valueBegun {
             taggedBody.valueBegun = true
             if style.trimNewlines && bytes.first == 0x0A { bytes = bytes.dropFirst() }
             if bytes.isEmpty { return }
         }
-        taggedBody.out.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&taggedBody.out)
         if taggedBody.heldNewline {
             taggedBody.out += [0x5C, 0x6E]
             taggedBody.heldNewline = false
@@ -172,7 +172,7 @@ extension MarkupEngine {
             return
         }
         var raw = String(decoding: taggedBody.buffer, as: UTF8.self)
-        taggedBody.buffer.removeAll(keepingCapacity: true)
+        clearKeepingCapacity(&taggedBody.buffer)
         if style.trimNewlines {
             if raw.hasPrefix("\n") { raw.removeFirst() }
             if raw.hasSuffix("\n") { raw.removeLast() }

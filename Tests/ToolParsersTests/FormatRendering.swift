@@ -8,7 +8,9 @@ enum FormatRendering {
     [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {
         "city": {"type": "string"}, "days": {"type": "integer"}, "ok": {"type": "boolean"},
         "none": {"type": "null"}, "ratio": {"type": "number"},
-        "nested": {"type": "object"}, "tags": {"type": "array", "items": {"type": "string"}}}}}},
+        "nested": {"type": "object", "properties": {"a": {"type": "array", "items": {"anyOf": [{"type": "integer"},
+            {"type": "object", "properties": {"b": {"type": "array"}}}]}}}},
+        "tags": {"type": "array", "items": {"type": "string"}}}}}},
      {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}]
     """)
 
@@ -49,6 +51,49 @@ enum FormatRendering {
     }
 
     static func raw(_ v: JSONValue) -> String { v.stringValue ?? json(v) }
+
+    /// A number as Python's `str` writes it (what `{{ value }}` renders in a chat template).
+    static func pythonNumber(_ v: JSONValue) -> String { json(v) }
+
+    /// Gemma's argument syntax (the `format_argument` macro of Gemma 4's chat template, keys sorted
+    /// and bare): strings between `quote` tokens, `true`/`false`, Python's `None` for null.
+    static func gemma(_ v: JSONValue, quote: String) -> String {
+        switch v {
+        case .null: return "None"
+        case .bool(let b): return b ? "true" : "false"
+        case .string(let s): return quote + s + quote
+        case .array(let a): return "[" + a.map { gemma($0, quote: quote) }.joined(separator: ",") + "]"
+        case .object(let o):
+            return "{" + o.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }.map { "\($0.0):\(gemma($0.1, quote: quote))" }.joined(separator: ",") + "}"
+        default: return pythonNumber(v)
+        }
+    }
+
+    /// MiniMax M3's `to_xml` macro: members and items as namespaced elements, null members left out.
+    static func minimaxXML(_ v: JSONValue) -> String {
+        let ns = BuiltInFormats.minimaxM3Namespace
+        switch v {
+        case .null: return ""
+        case .bool(let b): return b ? "true" : "false"
+        case .string(let s): return s
+        case .array(let a): return a.map { "\(ns)<item>\(minimaxXML($0))\(ns)</item>" }.joined()
+        case .object(let o): return o.filter { !$0.value.isNull }.map { "\(ns)<\($0.key)>\(minimaxXML($0.value))\(ns)</\($0.key)>" }.joined()
+        default: return pythonNumber(v)
+        }
+    }
+
+    /// What a format can carry of these arguments: MiniMax M3's template leaves null members out.
+    static func carried(_ format: String, _ v: JSONValue) -> JSONValue {
+        guard format == "minimax_m3" else { return v }
+        switch v {
+        case .object(let o):
+            var kept = JSONObject()
+            for (k, value) in o where !value.isNull { kept[k] = carried(format, value) }
+            return .object(kept)
+        case .array(let a): return .array(a.map { carried(format, $0) })
+        default: return v
+        }
+    }
 
     static func pairs(_ args: JSONValue) -> [(String, JSONValue)] { args.objectValue?.map { ($0.key, $0.value) } ?? [] }
 
@@ -135,6 +180,13 @@ enum FormatRendering {
             return "<|plamo:begin_tool_requests:plamo|>" + each { "<|plamo:begin_tool_request:plamo|><|plamo:begin_tool_name:plamo|>\($0)<|plamo:end_tool_name:plamo|><|plamo:begin_tool_arguments:plamo|>\(json($1))<|plamo:end_tool_arguments:plamo|><|plamo:end_tool_request:plamo|>" } + "<|plamo:end_tool_requests:plamo|>"
         case "k2_horizon":
             return "<ifm|tool_calls>" + each { n, a in "<ifm|tool_call>\(n)" + pairs(a).map { "<ifm|arg_key>\($0.0)</ifm|arg_key><ifm|arg_value>\(raw($0.1))</ifm|arg_value>" }.joined() + "</ifm|tool_call>" } + "</ifm|tool_calls>"
+        case "gemma4":
+            return each { "<|tool_call>call:\($0)\(gemma($1, quote: "<|\"|>"))<tool_call|>" }
+        case "functiongemma":
+            return each { "<start_function_call>call:\($0)\(gemma($1, quote: "<escape>"))<end_function_call>" }
+        case "minimax_m3":
+            let ns = BuiltInFormats.minimaxM3Namespace
+            return "\(ns)<tool_call>\n" + each { n, a in "\(ns)<invoke name=\"\(n)\">" + minimaxXML(a) + "\(ns)</invoke>\n" } + "\(ns)</tool_call>"
         case "hy_v4":
             return "<tool_calls>" + each { n, a in "<tool_call>\(n)" + pairs(a).map { "<arg_key>\($0.0)</arg_key><arg_value>\(raw($0.1))</arg_value>" }.joined() + "</tool_call>" } + "</tool_calls>"
         default:

@@ -60,6 +60,25 @@ import Schema
         // Hy V4 (unsuffixed tokens): reasoning then calls.
         Example(parser: "hy_v4", label: "reasoning then call", text: "<think>Look it up.</think><tool_calls><tool_call>search<arg_key>query</arg_key><arg_value>a < b</arg_value><arg_key>limit</arg_key><arg_value>5</arg_value></tool_call></tool_calls>",
                 content: "", reasoning: "Look it up.", calls: [("search", "{\"query\":\"a < b\",\"limit\":5}")]),
+        // FunctionGemma: the calls in Google's formatting guide, the parallel form, and the response stop sequence.
+        Example(parser: "functiongemma", label: "guide weather call", text: "<start_function_call>call:get_current_weather{location:<escape>Tokyo, Japan<escape>}<end_function_call>",
+                content: "", reasoning: "", calls: [("get_current_weather", "{\"location\":\"Tokyo, Japan\"}")]),
+        Example(parser: "functiongemma", label: "guide two arguments", text: "<start_function_call>call:get_current_temperature{location:<escape>Paris<escape>,unit:<escape>celsius<escape>}<end_function_call><start_function_response>",
+                content: "", reasoning: "", calls: [("get_current_temperature", "{\"location\":\"Paris\",\"unit\":\"celsius\"}")]),
+        Example(parser: "functiongemma", label: "bare number and braces in a string", text: "<start_function_call>call:search{limit:15,query:<escape>a {b}, c:d<escape>}<end_function_call><start_function_call>call:get_weather{}<end_function_call>",
+                content: "", reasoning: "", calls: [("search", "{\"limit\":15,\"query\":\"a {b}, c:d\"}"), ("get_weather", "{}")]),
+        Example(parser: "functiongemma", label: "plain answer", text: "The current weather in Tokyo is sunny with a temperature of 15 degrees Celsius.",
+                content: "The current weather in Tokyo is sunny with a temperature of 15 degrees Celsius.", reasoning: "", calls: []),
+        // Gemma 4: vLLM's documented forms (bare number, nested object, list), reasoning in the thought channel.
+        Example(parser: "gemma4", label: "thought then call", text: "<|channel>thought\nNeed the weather.<channel|><|tool_call>call:get_weather{city:<|\"|>San Francisco<|\"|>,days:3}<tool_call|><|tool_response>",
+                content: "", reasoning: "Need the weather.", calls: [("get_weather", "{\"city\":\"San Francisco\",\"days\":3}")]),
+        Example(parser: "gemma4", label: "nested and list", text: "<|tool_call>call:search{filters:{exact:false,tags:[<|\"|>a<|\"|>,<|\"|>b<|\"|>]},query:<|\"|>x, y: z<|\"|>}<tool_call|>",
+                content: "", reasoning: "", calls: [("search", "{\"filters\":{\"exact\":false,\"tags\":[\"a\",\"b\"]},\"query\":\"x, y: z\"}")]),
+        // MiniMax M3: the example in the chat template's tool instructions (two invokes, a list of objects).
+        Example(parser: "minimax_m3", label: "template instructions example", text: "</mm:think>\(BuiltInFormats.minimaxM3Namespace)<tool_call>\n\(BuiltInFormats.minimaxM3Namespace)<invoke name=\"tool-name-1\">\(BuiltInFormats.minimaxM3Namespace)<param-1>value-1\(BuiltInFormats.minimaxM3Namespace)</param-1>\(BuiltInFormats.minimaxM3Namespace)<param-2>\(BuiltInFormats.minimaxM3Namespace)<item>\(BuiltInFormats.minimaxM3Namespace)<key-a>val-a\(BuiltInFormats.minimaxM3Namespace)</key-a>\(BuiltInFormats.minimaxM3Namespace)<key-b>val-b\(BuiltInFormats.minimaxM3Namespace)</key-b>\(BuiltInFormats.minimaxM3Namespace)</item>\(BuiltInFormats.minimaxM3Namespace)</param-2>\(BuiltInFormats.minimaxM3Namespace)</invoke>\n\(BuiltInFormats.minimaxM3Namespace)<invoke name=\"tool-name-2\">\(BuiltInFormats.minimaxM3Namespace)<param-1>value-1\(BuiltInFormats.minimaxM3Namespace)</param-1>\(BuiltInFormats.minimaxM3Namespace)</invoke>\n\(BuiltInFormats.minimaxM3Namespace)</tool_call>",
+                content: "", reasoning: "", calls: [("tool-name-1", "{\"param-1\":\"value-1\",\"param-2\":[{\"key-a\":\"val-a\",\"key-b\":\"val-b\"}]}"), ("tool-name-2", "{\"param-1\":\"value-1\"}")]),
+        Example(parser: "minimax_m3", label: "reasoning then call", text: "<mm:think>Look it up.</mm:think>Sure.\(BuiltInFormats.minimaxM3Namespace)<tool_call>\n\(BuiltInFormats.minimaxM3Namespace)<invoke name=\"search\">\(BuiltInFormats.minimaxM3Namespace)<query>a < b\(BuiltInFormats.minimaxM3Namespace)</query>\(BuiltInFormats.minimaxM3Namespace)<limit>5\(BuiltInFormats.minimaxM3Namespace)</limit>\(BuiltInFormats.minimaxM3Namespace)</invoke>\n\(BuiltInFormats.minimaxM3Namespace)</tool_call>",
+                content: "Sure.", reasoning: "Look it up.", calls: [("search", "{\"query\":\"a < b\",\"limit\":5}")]),
     ]
 
     @Test(arguments: examples)
@@ -85,7 +104,7 @@ import Schema
     /// The fixed text a structural tag forces around free-text arguments is the text the format writes:
     /// the wire rendering of one call starts with the section and call begin and ends with the call and
     /// section end, and what the tag forces, filled with that rendering's arguments, parses back.
-    @Test(arguments: ["step3", "dots", "k2_horizon", "hy_v4"])
+    @Test(arguments: ["step3", "dots", "k2_horizon", "hy_v4", "gemma4", "functiongemma", "minimax_m3"])
     func structuralTagMatchesWire(_ name: String) throws {
         let format = try #require(ToolParserRegistry.builtIn.format(named: name))
         let tag = try #require(format.structural)
@@ -99,7 +118,7 @@ import Schema
         let parser = try format.makeParser(tools: FormatRendering.tools, options: ToolParserOptions(startsInReasoning: false))
         let out = parser.parse(wire)
         #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(name)")
-        #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == args, "\(name)")
+        #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == FormatRendering.carried(name, args), "\(name)")
     }
 }
 

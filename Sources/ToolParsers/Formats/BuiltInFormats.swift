@@ -7,7 +7,7 @@ public enum BuiltInFormats {
         llama3JSON, llama4JSON,
         pythonic, llama4Pythonic, lfm2,
         qwen3Coder, qwen3XML, seedOSS,
-        minimaxM2,
+        minimaxM2, minimaxM3,
         deepseekV3, deepseekV31, deepseekV32, deepseekV4, deepseekV41,
         kimiK2,
         glm45, glm47, ling3,
@@ -17,5 +17,6 @@ public enum BuiltInFormats {
         poolsideV1, step3p5, hyV3, gigachat3, apertus, minicpm5, kimiK3, cohereCommand3, cohereCommand4,
         olmo3, hunyuanA13B,
         ernie45, xlam, step3, dots, plamo3, k2Horizon, hyV4,
+        gemma4, functiongemma,
     ]
 }

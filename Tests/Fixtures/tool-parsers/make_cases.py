@@ -71,6 +71,8 @@ TEMPLATES = [
     ("Kimi-K3.jinja", ["kimi_k3"], ["<|close|>message<|sep|>"], {}),
     ("CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja", ["cohere_command3"], ["<|END_OF_TURN_TOKEN|>"], {}),
     ("Cohere2MoE.jinja", ["cohere_command4"], ["<|END_OF_TURN_TOKEN|>"], {}),
+    ("MiniMax-M3.jinja", ["minimax_m3"], ["[e~["], {}),
+    ("google-gemma-4-31B-it.jinja", ["gemma4"], ["<turn|>", "<|tool_response>"], {}),
 ]
 
 class GenerationExtension(jinja2.ext.Extension):
