@@ -42,6 +42,8 @@ def load_vocab(path):
 
 
 def constraint(args):
+    if args.json_object:  # OpenAI's json_object: any JSON object, as a schema both engines take
+        return "schema", '{"type": "object"}'
     if args.schema:
         with open(args.schema) as f:
             return "schema", f.read()
@@ -161,6 +163,7 @@ def main():
     ap.add_argument("--grammar")
     ap.add_argument("--choice")
     ap.add_argument("--structural-tag")
+    ap.add_argument("--json-object", action="store_true")
     args = ap.parse_args()
     if args.structural_tag:
         print(json.dumps({"xgrammar": {"error": "structural tags are not compared"},
