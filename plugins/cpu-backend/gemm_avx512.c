@@ -167,16 +167,21 @@ static inline __m512 pair_scale(uint16_t h0, uint16_t h1) {
 
 /* ---- Q8_0-family weights (one f16 scale per 32) -------------------------------------------------- */
 
-/* Unpacks chunk c (blocks 2c and 2c+1; block 2c+1 only when `two`) to unsigned bytes; returns its scales. */
-typedef __m512i (*x8_unpack_fn)(const uint8_t *row, int64_t c, int two, float *dw);
-
-static inline __m512i unpack_q8_0(const uint8_t *row, int64_t c, int two, float *dw) {
-    const block_q8_0 *b = (const block_q8_0 *)row + 2 * c;
+/* The values of blocks b[0] and b[1] (b[1] only when `two`) as unsigned bytes, one block per
+ * 256-bit half. The batched kernels (unpack_*) and the single-token ones (u_*) share these and
+ * differ only in how they hand back the two scales. */
+static inline __m512i q8_0_values(const block_q8_0 *b, int two) {
     const __m256i lo = _mm256_loadu_si256((const __m256i *)b[0].qs);
     const __m256i hi = two ? _mm256_loadu_si256((const __m256i *)b[1].qs) : _mm256_setzero_si256();
+    return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), _mm512_set1_epi8((char)0x80));
+}
+
+/* Unpacks chunk c (blocks 2c and 2c+1; block 2c+1 only when `two`) to unsigned bytes; returns its scales. */
+static inline __m512i unpack_q8_0(const uint8_t *row, int64_t c, int two, float *dw) {
+    const block_q8_0 *b = (const block_q8_0 *)row + 2 * c;
     dw[0] = ts_f16_to_f32(b[0].d);
     dw[1] = two ? ts_f16_to_f32(b[1].d) : 0.0f;
-    return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), _mm512_set1_epi8((char)0x80));
+    return q8_0_values(b, two);
 }
 
 /* [q0, q0, q1, q1] by 128-bit lane, then the upper copies shifted down a nibble */
@@ -189,23 +194,29 @@ static inline __m512i nibble_pairs(const uint8_t *q0, const uint8_t *q1) {
     return _mm512_and_si512(z, _mm512_set1_epi8(0x0F));
 }
 
+static inline __m512i q4_0_values(const block_q4_0 *b, int two) { return nibble_pairs(b[0].qs, two ? b[1].qs : NULL); }
+
+static inline __m512i q5_0_values(const block_q5_0 *b, int two) {
+    uint32_t h0, h1 = 0;
+    memcpy(&h0, b[0].qh, 4);
+    if (two) memcpy(&h1, b[1].qh, 4);
+    const __m512i z = nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
+    const __mmask64 k = (__mmask64)h0 | ((__mmask64)h1 << 32);
+    return _mm512_mask_add_epi8(z, k, z, _mm512_set1_epi8(0x10));
+}
+
 static inline __m512i unpack_q4_0(const uint8_t *row, int64_t c, int two, float *dw) {
     const block_q4_0 *b = (const block_q4_0 *)row + 2 * c;
     dw[0] = ts_f16_to_f32(b[0].d);
     dw[1] = two ? ts_f16_to_f32(b[1].d) : 0.0f;
-    return nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
+    return q4_0_values(b, two);
 }
 
 static inline __m512i unpack_q5_0(const uint8_t *row, int64_t c, int two, float *dw) {
     const block_q5_0 *b = (const block_q5_0 *)row + 2 * c;
-    uint32_t h0, h1 = 0;
-    memcpy(&h0, b[0].qh, 4);
-    if (two) memcpy(&h1, b[1].qh, 4);
     dw[0] = ts_f16_to_f32(b[0].d);
     dw[1] = two ? ts_f16_to_f32(b[1].d) : 0.0f;
-    const __m512i z = nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
-    const __mmask64 k = (__mmask64)h0 | ((__mmask64)h1 << 32);
-    return _mm512_mask_add_epi8(z, k, z, _mm512_set1_epi8(0x10));
+    return q5_0_values(b, two);
 }
 
 /* y[t][r] for rows r0..r1 and NT tokens: Σ_c dw·dx·dot(u, x) − zero · Σ_b dw_b·s_b */
@@ -250,30 +261,21 @@ X8_KERNEL(gemm_q4_0, unpack_q4_0, 8, 18)
  * the exact integer Σ w·x of the lane's four values and no per-row correction is left. The next
  * rows are prefetched a row group ahead so that memory reads overlap the arithmetic. */
 
-/* [d0 × 8, d1 × 8] */
-static inline __m512 x8_scales(uint16_t h0, uint16_t h1) { return pair_scale(h0, h1); }
-
+/* Chunk c's values, and its scales as [d0 × 8, d1 × 8]. */
 static inline __m512i u_q8_0(const uint8_t *row, int64_t c, int two, __m512 *dw) {
     const block_q8_0 *b = (const block_q8_0 *)row + 2 * c;
-    const __m256i lo = _mm256_loadu_si256((const __m256i *)b[0].qs);
-    const __m256i hi = two ? _mm256_loadu_si256((const __m256i *)b[1].qs) : _mm256_setzero_si256();
-    *dw = x8_scales(b[0].d, two ? b[1].d : 0);
-    return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), _mm512_set1_epi8((char)0x80));
+    *dw = pair_scale(b[0].d, two ? b[1].d : 0);
+    return q8_0_values(b, two);
 }
 static inline __m512i u_q4_0(const uint8_t *row, int64_t c, int two, __m512 *dw) {
     const block_q4_0 *b = (const block_q4_0 *)row + 2 * c;
-    *dw = x8_scales(b[0].d, two ? b[1].d : 0);
-    return nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
+    *dw = pair_scale(b[0].d, two ? b[1].d : 0);
+    return q4_0_values(b, two);
 }
 static inline __m512i u_q5_0(const uint8_t *row, int64_t c, int two, __m512 *dw) {
     const block_q5_0 *b = (const block_q5_0 *)row + 2 * c;
-    uint32_t h0, h1 = 0;
-    memcpy(&h0, b[0].qh, 4);
-    if (two) memcpy(&h1, b[1].qh, 4);
-    *dw = x8_scales(b[0].d, two ? b[1].d : 0);
-    const __m512i z = nibble_pairs(b[0].qs, two ? b[1].qs : NULL);
-    const __mmask64 k = (__mmask64)h0 | ((__mmask64)h1 << 32);
-    return _mm512_mask_add_epi8(z, k, z, _mm512_set1_epi8(0x10));
+    *dw = pair_scale(b[0].d, two ? b[1].d : 0);
+    return q5_0_values(b, two);
 }
 
 /* Σ of each of four vectors → out[0..3] */
