@@ -28,7 +28,8 @@ done
 record "tokenize" "$("$bin" bench tokenize --model qwen2.5-coder-0.5b --json)"
 record "templates" "$("$bin" bench templates --json)"
 record "json" "$("$bin" bench json --json)"
-vllm_python="$cache/../../venvs/vllm/bin/python"
+# vLLM 0.33.0 for the parse reference: python3 -m venv /work/venvs/vllm && /work/venvs/vllm/bin/pip install vllm==0.33.0
+vllm_python="${VLLM_PYTHON:-/work/venvs/vllm/bin/python}"
 if [ -x "$vllm_python" ]; then
     record "parse" "$("$bin" bench parse --python "$vllm_python" --json)"
 else
