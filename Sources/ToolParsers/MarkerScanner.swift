@@ -4,12 +4,16 @@ struct MarkerSet: Sendable {
     let markers: [[UInt8]]
     /// Per byte value: the markers (bit k = marker k) that begin with it.
     private let firstByteMask: [UInt64]
+    /// The byte every marker begins with when they all begin with the same one; -1 otherwise.
+    let soleFirstByte: Int
 
     init(_ strings: [String]) {
         markers = strings.prefix(64).map { Array($0.utf8) }
         var masks = [UInt64](repeating: 0, count: 256)
         for (k, m) in markers.enumerated() where !m.isEmpty { masks[Int(m[0])] |= 1 << UInt64(k) }
         firstByteMask = masks
+        let firsts = Set(markers.compactMap(\.first))
+        soleFirstByte = firsts.count == 1 ? Int(firsts.first!) : -1
     }
 
     @inline(__always) func startsMarker(_ byte: UInt8) -> Bool { firstByteMask[Int(byte)] != 0 }

@@ -21,8 +21,22 @@ final class MarkupToolParser: ToolParser {
         engine = MarkupEngine(format: format, catalog: catalog, options: options, tables: tables)
     }
 
-    func feed(_ delta: String) -> [ToolParserEvent] { engine.feed(delta) }
-    func finish() -> [ToolParserEvent] { engine.finish() }
+    /// Whether text went through the streaming engine (a whole-text parse is only for a fresh parser).
+    private var streamed = false
+
+    func feed(_ delta: String) -> [ToolParserEvent] { streamed = true; return engine.feed(delta) }
+    func finish() -> [ToolParserEvent] { streamed = true; return engine.finish() }
+
+    /// One pass over the whole text where the format allows it (see `parseWhole`), else the stream fed once.
+    func parse(_ text: String) -> ParsedOutput {
+        if !streamed, let output = engine.parseWhole(text) {
+            streamed = true
+            return output
+        }
+        var output = ParsedOutput(events: feed(text))
+        output.apply(finish())
+        return output
+    }
 }
 
 /// The generic engine for marker-delimited formats (`MarkupFormat`): running text, reasoning,
@@ -442,6 +456,10 @@ final class MarkupTables: Sendable {
     let bodyKind: BodyKind
     /// The JSON call style (the default style for other bodies, unused there).
     let json: JSONCallStyle
+    /// Bit k: trigger k opens a call section.
+    let sectionTriggers: UInt64
+    /// Whether a JSON body may follow another directly (chain separators, or a call end marker).
+    let chainsBodies: Bool
 
     init(format: MarkupFormat, separateReasoning: Bool = true) {
         let reasoning = separateReasoning ? format.reasoning : nil
@@ -456,6 +474,10 @@ final class MarkupTables: Sendable {
         triggerBytes = triggerMarkers.map { Array($0.utf8) }
         callStartBytes = Array((format.callStart ?? "").utf8)
         chainBytes = Array(format.chainSeparators.utf8)
+        var sections: UInt64 = 0
+        for (k, t) in format.triggers.prefix(64).enumerated() where t.effect == .section { sections |= 1 << UInt64(k) }
+        sectionTriggers = sections
+        chainsBodies = !chainBytes.isEmpty || format.callEnd != nil
         if case .tagged(let style) = format.body {
             taggedSets = TaggedMarkerSets(style: style, callEnd: format.callEnd ?? "")
         } else {
@@ -498,15 +520,18 @@ struct NestedXMLMarkerSets: Sendable {
 
 /// A tool name as models write them: no spaces, quotes or markup, at most 256 bytes.
 func isPlausibleToolName(_ name: String) -> Bool {
-    if name.isEmpty || name.utf8.count > 256 { return false }
     var name = name
-    return name.withUTF8 { bytes in
-        for b in bytes {
-            if b <= 0x20 || b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E || b == 0x7B || b == 0x7D
-                || b == 0x5B || b == 0x5D || b == 0x28 || b == 0x29 || b == 0x2C || b == 0x5C || b == 0x60 { return false }
-        }
-        return true
+    return name.withUTF8 { isPlausibleToolName($0) }
+}
+
+/// `isPlausibleToolName` on the name's UTF-8 bytes.
+func isPlausibleToolName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    if bytes.isEmpty || bytes.count > 256 { return false }
+    for b in bytes {
+        if b <= 0x20 || b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E || b == 0x7B || b == 0x7D
+            || b == 0x5B || b == 0x5D || b == 0x28 || b == 0x29 || b == 0x2C || b == 0x5C || b == 0x60 { return false }
     }
+    return true
 }
 
 extension String {

@@ -85,6 +85,8 @@ public protocol ToolParser: AnyObject {
     func feed(_ delta: String) -> [ToolParserEvent]
     /// Ends the stream: flushes held text and closes a call cut off mid-way.
     func finish() -> [ToolParserEvent]
+    /// Parses a whole output at once (on a fresh parser): the result streaming it would give.
+    func parse(_ text: String) -> ParsedOutput
 }
 
 extension ToolParser {

@@ -18,13 +18,13 @@ enum BenchParseCommand {
       --json            print one JSON object
     """
 
-    /// The 1.9 KB reference output: text, then three calls with nested, escaped and non-ASCII arguments.
+    /// The 1.9 KB reference output (1,884 bytes): text, then three calls with nested, escaped and non-ASCII arguments.
     static func sampleOutput(calls: Int = 3) -> String {
-        var text = "I'll look up the forecast for both cities and search the archive for earlier reports, then compare them.\n"
+        var text = "I'll check the five-day forecast for San Francisco first, then search the archive for historic reports on Zürich and São Paulo so we can compare this week with earlier years, and finally send a short summary to Alice and Bob. Here are the calls:\n"
         let bodies = [
             #"{"name": "get_weather", "arguments": {"city": "San Francisco", "unit": "celsius", "days": 5, "include": ["hourly", "alerts", "air_quality"], "location": {"lat": 37.7749, "lon": -122.4194}, "note": "User asked: \"will it rain on Saturday?\" — answer with a short summary, mention the wind, the UV index and whether an umbrella is needed for the morning commute across the Bay Bridge."}}"#,
             #"{"name": "search_documents", "arguments": {"query": "historic weather reports for Zürich and São Paulo, 1990–2020 {inclusive}", "filters": {"tags": ["climate", "archive", "precipitation"], "max_results": 25, "exact": false, "score_threshold": 0.75, "language": null}, "path": "C:\\data\\reports\\*.json", "sort": [{"field": "date", "order": "desc"}, {"field": "relevance", "order": "desc"}], "fields": ["title", "summary", "station", "rainfall_mm", "temperature_c"]}}"#,
-            #"{"name": "send_message", "arguments": {"to": ["alice@example.com", "bob@example.com"], "subject": "Forecast summary", "body": "Hi both,\n\nThe forecast for the next five days is below, with the archive comparison attached.\n\t- San Francisco: mild, 14–19 °C, light wind from the west\n\t- Zürich: rain on Tuesday and Wednesday, 6–9 °C\n\t- São Paulo: warm and humid, storms likely in the afternoon\n\nThe archive shows Saturdays in November were wet in 7 of the last 10 years.\n\nBest,\nAssistant", "priority": 2, "attachments": [], "metadata": {"thread": "wx-2024-11", "retry": true}}}"#,
+            #"{"name": "send_message", "arguments": {"to": ["alice@example.com", "bob@example.com"], "subject": "Forecast summary", "body": "Hi both,\n\nThe forecast for the next five days is below, with the archive comparison attached.\n\t- San Francisco: mild, 14–19 °C, light wind from the west\n\t- Zürich: rain on Tuesday and Wednesday, 6–9 °C\n\t- São Paulo: warm and humid, storms likely in the afternoon\n\nThe archive shows Saturdays in November were wet in 7 of the last 10 years.\n\nIf you want the hourly breakdown or the air-quality numbers, reply to this message and I'll send them.\n\nBest,\nAssistant", "priority": 2, "attachments": [], "metadata": {"thread": "wx-2024-11", "retry": true}}}"#,
         ]
         for k in 0..<calls {
             text += "<tool_call>\n" + bodies[k % bodies.count] + "\n</tool_call>\n"
