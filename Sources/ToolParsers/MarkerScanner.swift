@@ -112,6 +112,25 @@ struct MarkerScanner {
         return nil
     }
 
+    /// Takes over `bytes` held while searching another marker set: releases leading bytes to `text`
+    /// until the rest could still begin a marker of `set`. Returns the marker the rest already is.
+    mutating func carry(_ bytes: [UInt8], _ set: MarkerSet, into text: inout [UInt8]) -> Int? {
+        clearKeepingCapacity(&pending)
+        pending.append(contentsOf: bytes)
+        live = set.live(for: pending)
+        while !pending.isEmpty {
+            if let k = set.complete(live, length: pending.count) {
+                clearKeepingCapacity(&pending)
+                live = 0
+                return k
+            }
+            if live != 0 { return nil }
+            text.append(pending.removeFirst())
+            live = set.live(for: pending)
+        }
+        return nil
+    }
+
     /// Forgets held bytes.
     mutating func reset() {
         clearKeepingCapacity(&pending)

@@ -59,6 +59,8 @@ struct MarkupEngine {
     enum Mode { case text, reasoning, sectionIdle, body, afterBody }
     var mode: Mode = .text
     var inSection = false
+    /// Whitespace between the calls of a section, kept only if stray text follows it.
+    var sectionSpace: [UInt8] = []
 
     // Marker sets.
     let textSet: MarkerSet
@@ -144,7 +146,12 @@ struct MarkupEngine {
                 revert()
             } else if mode == .body {
                 closeCommittedBody()
+            } else if mode == .afterBody && !endPending.isEmpty && endLive & 1 == 0 {
+                // A cut-off trigger after a call is text, as in running text (a cut-off end marker
+                // only closes the call).
+                emitter.content(endPending)
             }
+            clearKeepingCapacity(&endPending)
             scanner.reset()
         }
         return emitter.take(final: true)
@@ -214,10 +221,11 @@ struct MarkupEngine {
                         mode = .text
                         continue
                     }
-                    emitter.content(scratch)
                 }
+                if !holding { strayTextInSection() }
                 clearKeepingCapacity(&scratch)
                 if let k = found {
+                    clearKeepingCapacity(&sectionSpace)
                     if k == 0 {
                         if !holding { beginHold(at: i) ; held.append(contentsOf: tables.callStartBytes) }
                         startBody()
@@ -261,19 +269,20 @@ struct MarkupEngine {
                         continue
                     }
                 }
-                endLive = endPending.isEmpty ? afterBodySet.markersStarting(with: b)
+                let live = endPending.isEmpty ? afterBodySet.markersStarting(with: b)
                     : afterBodySet.advance(endLive, position: endPending.count, byte: b)
+                if live == 0 {
+                    // Not the end marker after all: `b` and the held bytes are read again as what follows the call.
+                    rereadAfterBody(p, i)
+                    continue
+                }
+                endLive = live
                 endPending.append(b)
                 i += 1
                 if let k = afterBodySet.complete(endLive, length: endPending.count) {
                     clearKeepingCapacity(&endPending)
                     endCall()
                     if k > 0 { trigger(k - 1, p, i) }
-                } else if endLive == 0 {
-                    endCall()
-                    emitter.content(endPending)
-                    clearKeepingCapacity(&endPending)
-                    holdWhitespace = false
                 }
             }
         }
@@ -329,6 +338,7 @@ struct MarkupEngine {
         switch t.effect {
         case .section:
             inSection = true
+            clearKeepingCapacity(&sectionSpace)
             mode = .sectionIdle
         case .call:
             inSection = false
@@ -417,6 +427,49 @@ struct MarkupEngine {
     mutating func startsAnotherBody(_ b: UInt8) -> Bool {
         guard bodyKind == .json, !chainBytes.isEmpty || format.callEnd != nil else { return false }
         return (b == 0x7B && tables.json.allowsObject) || (b == 0x5B && tables.json.allowsArray)
+    }
+
+    /// Bytes held after a call body as a possible end marker that turned out not to be one: the call
+    /// is over, and they are scanned again as the text (or the section) after it, so that a marker
+    /// beginning inside them is still found and what is not a marker is content.
+    mutating func rereadAfterBody(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
+        endCall()
+        let carried = endPending
+        clearKeepingCapacity(&endPending)
+        endLive = 0
+        if mode == .sectionIdle {
+            let found = scanner.carry(carried, sectionSet, into: &scratch)
+            strayTextInSection()
+            clearKeepingCapacity(&scratch)
+            if found != nil { clearKeepingCapacity(&sectionSpace) }
+            if found == 0 {
+                beginHold(at: i)
+                held.append(contentsOf: tables.callStartBytes)
+                startBody()
+            } else if found != nil {
+                inSection = false
+                enterTextAfterCall()
+            }
+        } else {
+            let found = scanner.carry(carried, textSet, into: &scratch)
+            if !scratch.isEmpty { emitText(scratch[...]); clearKeepingCapacity(&scratch) }
+            if let k = found {
+                if k < triggerCount { trigger(k, p, i) } else if k == triggerCount { mode = .reasoning }
+            }
+        }
+    }
+
+    /// Text between the calls of a section (`scratch`): whitespace there is layout and dropped, other
+    /// text is content with the whitespace inside it, however the text was split into deltas.
+    mutating func strayTextInSection() {
+        guard let last = scratch.lastIndex(where: { !isJSONWhitespace($0) }) else {
+            sectionSpace.append(contentsOf: scratch)
+            return
+        }
+        emitter.content(sectionSpace)
+        clearKeepingCapacity(&sectionSpace)
+        emitter.content(scratch[...last])
+        sectionSpace.append(contentsOf: scratch[(last + 1)...])
     }
 
     mutating func endCall() {

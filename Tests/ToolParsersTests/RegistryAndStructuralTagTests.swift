@@ -104,7 +104,7 @@ private extension String {
     @Test func declarativeErrorsNameTheFileAndPointer() {
         let bad: [(String, String)] = [
             ("{\"formats\": [{\"name\": \"x\", \"triggers\": [{\"marker\": \"<a>\", \"effect\": \"bogus\"}], \"arguments\": {\"style\": \"json\"}}]}", "/formats/0/triggers/0/effect"),
-            ("{\"formats\": [{\"name\": \"x\", \"triggers\": [{\"marker\": \"<a\"}, {\"marker\": \"<ab\"}], \"arguments\": {\"style\": \"json\"}}]}", "/formats/0/triggers"),
+            ("{\"formats\": [{\"name\": \"x\", \"triggers\": [{\"marker\": \"<a\"}, {\"marker\": \"<ab\"}], \"arguments\": {\"style\": \"json\"}}]}", "/formats/0/triggers/1/marker"),
             ("{\"formats\": [{\"name\": \"x\", \"triggers\": [{\"marker\": \"<a>\"}], \"arguments\": {\"style\": \"yaml\"}}]}", "/formats/0/arguments/style"),
             ("{\"formats\": [{\"triggers\": []}]}", "/formats/0/name"),
             ("{\"formats\": 3}", ""),

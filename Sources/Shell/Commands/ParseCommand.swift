@@ -179,14 +179,16 @@ enum ParseCommand: Subcommand {
     }
 }
 
-/// `toolshell parsers [--json] [--formats FILE]`: every tool-call parser name with its markers.
+/// `toolshell parsers [--json] [--formats FILE] [--export NAME…]`: every tool-call parser name with its
+/// markers, or the named formats as a declarative format file.
 enum ParsersCommand: Subcommand {
     static let name = "parsers"
-    static let summary = "list the tool-call parsers and their markers: parsers [--json] [--formats FILE]"
+    static let summary = "list the tool-call parsers and their markers: parsers [--json] [--formats FILE] [--export NAME…]"
 
     static func run(_ arguments: [String]) -> Int32 {
         var asJSON = false
         var registryOptions = ParserRegistryOptions()
+        var export: [String] = []
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
@@ -195,8 +197,13 @@ enum ParsersCommand: Subcommand {
                 guard i + 1 < arguments.count else { return ParseCommand.fail("--formats needs a file") }
                 i += 1
                 registryOptions.formatFiles.append(arguments[i])
+            case "--export":
+                guard i + 1 < arguments.count else { return ParseCommand.fail("--export needs a parser name") }
+                i += 1
+                export.append(arguments[i])
             case "--help", "-h":
-                print("usage: toolshell parsers [--json] [--formats FILE]")
+                print("usage: toolshell parsers [--json] [--formats FILE] [--export NAME…]")
+                print("  --export NAME  print NAME as a declarative format file (a start for your own; repeatable)")
                 return 0
             default:
                 return ParseCommand.fail("parsers: unknown argument '\(arguments[i])'")
@@ -205,6 +212,19 @@ enum ParsersCommand: Subcommand {
         }
         let registry: ToolParserRegistry
         do { registry = try registryOptions.registry() } catch { return ParseCommand.fail(error.description) }
+        if !export.isEmpty {
+            var formats: [ToolParserFormat] = []
+            for name in export {
+                let format: ToolParserFormat
+                do { format = try registry.require(name) } catch { return ParseCommand.fail(error.description) }
+                guard DeclarativeFormats.entry(format) != nil else {
+                    return ParseCommand.fail("parsers: '\(name)' is code, not a format table; it cannot be exported")
+                }
+                formats.append(format)
+            }
+            print(DeclarativeFormats.file(formats).jsonString(.python(indent: 2, ensureASCII: false)))
+            return 0
+        }
         if asJSON {
             let list: [JSONValue] = registry.all.map { f in
                 .object(JSONObject([("name", .string(f.name)), ("summary", .string(f.summary)),

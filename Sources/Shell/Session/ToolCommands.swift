@@ -80,8 +80,9 @@ extension CommandTable {
             details: """
             auto picks the parser the model's chat template implies. /parser alone lists the parsers.
             load FILE registers wire formats from a declarative JSON file ({"formats": [{"name": …,
-            "reasoning": …, "triggers": […], "body": …, "structural_tag": …}]}) and, when it holds one
-            format, makes it the active parser.
+            "reasoning": …, "triggers": […], "call_end": …, "arguments": {"style": …}, "structural_tag": …}]};
+            README.md describes the fields, toolshell parsers --export NAME prints a built-in as one) and,
+            when it holds one format, makes it the active parser.
             """,
             completion: .parserNames,
             run: { session, input throws(ShellError) in
