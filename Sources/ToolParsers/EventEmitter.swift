@@ -14,6 +14,8 @@ struct EventEmitter {
     private var buffer: [UInt8] = []
     /// The current feed's input; spans are UTF-8 offsets into it.
     var input = ""
+    /// The same input's bytes while a feed runs (short spans are copied from here).
+    var inputBytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     /// Number of calls started so far (the next call's index).
     private(set) var callCount = 0
     /// Bytes copied so far: into the buffer, into Strings, and by merging events (a work counter for tests).
@@ -129,6 +131,10 @@ struct EventEmitter {
     /// Appends input bytes `a..<b` to the pending output as a slice of the input String.
     private mutating func span(_ a: Int, _ b: Int) {
         work &+= b - a
+        if b - a < Self.shortSpan, let base = inputBytes.baseAddress {
+            buffer.append(contentsOf: UnsafeBufferPointer(start: base + a, count: b - a))
+            return
+        }
         let u = input.utf8
         let lower = u.index(u.startIndex, offsetBy: a)
         let upper = u.index(u.startIndex, offsetBy: b)

@@ -15,21 +15,47 @@ enum BodyStatus {
 /// A parser for a `MarkupFormat` (the state lives in a struct so the hot loop runs without
 /// dynamic exclusivity checks).
 final class MarkupToolParser: ToolParser {
-    var engine: MarkupEngine
+    let format: MarkupFormat
+    let catalog: ToolCatalog
+    let options: ToolParserOptions
+    let tables: MarkupTables?
+    /// The streaming engine, made by the first feed (a whole-text parse of a JSON format needs none).
+    private var box: MarkupEngineBox?
 
     init(format: MarkupFormat, catalog: ToolCatalog, options: ToolParserOptions, tables: MarkupTables? = nil) {
-        engine = MarkupEngine(format: format, catalog: catalog, options: options, tables: tables)
+        self.format = format
+        self.catalog = catalog
+        self.options = options
+        self.tables = tables
+    }
+
+    /// The streaming engine (made now if no text was fed yet).
+    var engine: MarkupEngine { streamingEngine().engine }
+
+    @inline(__always) private func streamingEngine() -> MarkupEngineBox {
+        if let box { return box }
+        let made = MarkupEngineBox(MarkupEngine(format: format, catalog: catalog, options: options, tables: tables))
+        box = made
+        return made
     }
 
     /// Whether text went through the streaming engine (a whole-text parse is only for a fresh parser).
     private var streamed = false
 
-    func feed(_ delta: String) -> [ToolParserEvent] { streamed = true; return engine.feed(delta) }
-    func finish() -> [ToolParserEvent] { streamed = true; return engine.finish() }
+    func feed(_ delta: String) -> [ToolParserEvent] {
+        streamed = true
+        return streamingEngine().engine.feed(delta)
+    }
 
-    /// One pass over the whole text where the format allows it (see `parseWhole`), else the stream fed once.
+    func finish() -> [ToolParserEvent] {
+        streamed = true
+        return streamingEngine().engine.finish()
+    }
+
+    /// One pass over the whole text where the format allows it (see `WholeTextReader`), else the stream fed once.
     func parse(_ text: String) -> ParsedOutput {
-        if !streamed, let output = engine.parseWhole(text) {
+        if !streamed, let reader = WholeTextReader(format: format, tables: tables, catalog: catalog, options: options),
+           let output = reader.parse(text) {
             streamed = true
             return output
         }
@@ -37,6 +63,12 @@ final class MarkupToolParser: ToolParser {
         output.apply(finish())
         return output
     }
+}
+
+/// Holds a parser's streaming engine once it is made (a reference, so the engine is never copied).
+final class MarkupEngineBox {
+    var engine: MarkupEngine
+    init(_ engine: MarkupEngine) { self.engine = engine }
 }
 
 /// The generic engine for marker-delimited formats (`MarkupFormat`): running text, reasoning,
@@ -127,7 +159,11 @@ struct MarkupEngine {
         var delta = delta
         delta.makeContiguousUTF8()
         emitter.input = delta
-        _ = delta.utf8.withContiguousStorageIfAvailable { p in run(p) }
+        _ = delta.utf8.withContiguousStorageIfAvailable { p in
+            emitter.inputBytes = p
+            run(p)
+            emitter.inputBytes = UnsafeBufferPointer(start: nil, count: 0)
+        }
         emitter.input = ""
         return emitter.take()
     }

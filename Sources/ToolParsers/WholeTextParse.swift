@@ -9,33 +9,38 @@ import Schema
 /// partial-match rules, the same whitespace holding, the same canonical JSON form) and gives up
 /// (returns nil) wherever the streaming engine would revert, degrade or close a cut-off call; the
 /// caller then runs the streaming engine on the same text, so results never depend on the path.
-extension MarkupEngine {
-    /// Whether `parseWhole` reads this engine's format: JSON call objects or arrays of them.
-    var readsWholeText: Bool { bodyKind == .json && tables.json.nameThenArguments == nil }
+struct WholeTextReader {
+    let tables: MarkupTables
+    let catalog: ToolCatalog
+    let idPrefix: String
+    let startMode: MarkupEngine.Mode
+    let anchorOpen: Bool
 
-    /// Parses a whole output on a fresh engine; nil when the streaming engine must do it (see above).
-    func parseWhole(_ text: String) -> ParsedOutput? {
-        guard readsWholeText, !text.isEmpty else { return nil }
-        let reader = WholeTextReader(tables: tables, catalog: catalog, idPrefix: options.idPrefix)
-        let startMode = mode
-        let anchorOpen = anchorOpen
+    /// A reader for `format` with these options (the tables as `MarkupEngine` picks them); nil
+    /// when the format's calls are not JSON objects or arrays of them.
+    init?(format: MarkupFormat, tables: MarkupTables?, catalog: ToolCatalog, options: ToolParserOptions) {
+        let t = (options.separateReasoning ? tables : nil) ?? MarkupTables(format: format, separateReasoning: options.separateReasoning)
+        guard t.bodyKind == .json, t.json.nameThenArguments == nil else { return nil }
+        self.tables = t
+        self.catalog = catalog
+        idPrefix = options.idPrefix
+        let reasoning = options.separateReasoning ? format.reasoning : nil
+        if let reasoning, options.startsInReasoning ?? reasoning.startsInside { startMode = .reasoning } else { startMode = .text }
+        anchorOpen = !format.anchoredStarts.isEmpty
+    }
+
+    /// Parses a whole output; nil when the streaming engine must do it (see above).
+    func parse(_ text: String) -> ParsedOutput? {
+        if text.isEmpty { return nil }
         var text = text
         text.makeContiguousUTF8()
         return text.utf8.withContiguousStorageIfAvailable { p -> ParsedOutput? in
             guard let base = p.baseAddress else { return nil }
             var s = WholeTextState(input: text, base: base, mode: startMode, anchorOpen: anchorOpen)
-            guard reader.read(base, p.count, &s) else { return nil }
-            s.content.truncate(s.contentKept)
+            guard read(base, p.count, &s) else { return nil }
             return ParsedOutput(content: s.content.string(text), reasoning: s.reasoning.string(text), toolCalls: s.calls)
         } ?? nil
     }
-}
-
-/// What a whole-text parse reads its format from (a few references, cheap to make per parse).
-struct WholeTextReader {
-    let tables: MarkupTables
-    let catalog: ToolCatalog
-    let idPrefix: String
 
     func read(_ p: UnsafePointer<UInt8>, _ n: Int, _ s: inout WholeTextState) -> Bool {
         let t = tables
@@ -49,7 +54,7 @@ struct WholeTextReader {
                 if s.anchorOpen {
                     let b = p[i]
                     if isJSONWhitespace(b) {
-                        s.content.append(i, i + 1)
+                        guard s.hold(i, i + 1) else { return false }
                         i += 1
                         continue
                     }
@@ -65,10 +70,10 @@ struct WholeTextReader {
                     s.anchorOpen = false
                 }
                 let (textEnd, k, after) = scanWhole(p, i, n, textSet)
-                s.text(p, i, textEnd)
+                guard s.text(p, i, textEnd) else { return false }
                 if k < 0 {
                     // A possible marker's beginning at the very end: released as text by finish().
-                    s.text(p, textEnd, n)
+                    guard s.text(p, textEnd, n) else { return false }
                     i = n
                     continue
                 }
@@ -127,7 +132,7 @@ struct WholeTextReader {
         }
         switch s.mode {
         case .text:
-            if s.holdWhitespace && !s.anchorOpen { s.dropWhitespace() } else { s.contentKept = s.content.count }
+            if s.holdWhitespace && !s.anchorOpen { s.dropWhitespace() } else { s.keepWhitespace() }
         case .reasoning:
             break
         case .sectionIdle, .afterBody:
@@ -248,8 +253,9 @@ struct WholeTextState: ~Copyable {
     let input: String
     var mode: MarkupEngine.Mode
     var content: TextBuilder
-    /// Content up to here is final; what follows it is held whitespace.
-    var contentKept = 0
+    /// Held whitespace: input bytes `heldStart..<heldEnd` (content once text follows, dropped before a call).
+    var heldStart = 0
+    var heldEnd = 0
     var reasoning: TextBuilder
     /// The current call's arguments.
     var arguments: TextBuilder
@@ -272,23 +278,44 @@ struct WholeTextState: ~Copyable {
         self.anchorOpen = anchorOpen
     }
 
-    mutating func dropWhitespace() { content.truncate(contentKept) }
+    mutating func dropWhitespace() { heldEnd = heldStart }
+
+    mutating func keepWhitespace() {
+        content.append(heldStart, heldEnd)
+        heldEnd = heldStart
+    }
+
+    /// Holds input bytes `a..<b` (whitespace); false when they do not follow the whitespace held
+    /// already (whitespace around a reasoning block or a dropped marker: left to the streaming engine).
+    @inline(__always) mutating func hold(_ a: Int, _ b: Int) -> Bool {
+        if a >= b { return true }
+        if heldStart == heldEnd {
+            heldStart = a
+            heldEnd = b
+            return true
+        }
+        guard heldEnd == a else { return false }
+        heldEnd = b
+        return true
+    }
 
     /// Input bytes `a..<b` as content, with whitespace held at the start and after calls.
-    @inline(__always) mutating func text(_ p: UnsafePointer<UInt8>, _ a: Int, _ b: Int) {
-        if a >= b { return }
-        content.append(a, b)
+    @inline(__always) mutating func text(_ p: UnsafePointer<UInt8>, _ a: Int, _ b: Int) -> Bool {
+        if a >= b { return true }
         if !holdWhitespace {
-            contentKept = content.count
-            return
+            content.append(a, b)
+            return true
         }
         var k = a
         while k < b && isJSONWhitespace(p[k]) { k += 1 }
+        guard hold(a, k) else { return false }
         if k < b {
             holdWhitespace = false
             anchorOpen = false
-            contentKept = content.count
+            keepWhitespace()
+            content.append(k, b)
         }
+        return true
     }
 
     mutating func endCall() {
@@ -353,11 +380,6 @@ struct TextBuilder: ~Copyable {
         isSpan = false
         bytes.count = 0
         bytes.append(input + spanStart, spanEnd - spanStart)
-    }
-
-    /// Keeps the first `length` bytes.
-    mutating func truncate(_ length: Int) {
-        if isSpan { spanEnd = spanStart + length } else { bytes.count = length }
     }
 
     /// The text as a String; `text` is the input.
@@ -431,6 +453,8 @@ func scanWhole(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int, _ set: MarkerSe
             while s < n && !set.startsMarker(p[s]) { s += 1 }
         }
         if s == n { return (n, -1, n) }
+        // A marker spelled out in full here is what the scanner finds (no marker is a prefix of another).
+        if let (k, length) = markerAt(p, s, n, set) { return (s, k, s + length) }
         var length = 1
         var live = set.markersStarting(with: p[s])
         resolve: while true {
@@ -528,8 +552,8 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
         let c = p[i]
         if expectKey {
             guard c == 0x22 else { return false }
-            i += 1
-            guard transcodeWholeString(p, &i, n, &run, &out) else { return false }
+            i = nextStringStop(p, i + 1, n)
+            if i < n && p[i] == 0x22 { i += 1 } else { guard transcodeWholeString(p, &i, n, &run, &out) else { return false } }
             if i < n && isJSONWhitespace(p[i]) {
                 out.append(run, i)
                 i += 1
@@ -570,8 +594,8 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
                 continue
             }
         case 0x22:
-            i += 1
-            guard transcodeWholeString(p, &i, n, &run, &out) else { return false }
+            i = nextStringStop(p, i + 1, n)
+            if i < n && p[i] == 0x22 { i += 1 } else { guard transcodeWholeString(p, &i, n, &run, &out) else { return false } }
         case 0x2D, 0x30...0x39:
             let start = i
             while i < n {
@@ -636,25 +660,29 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
     }
 }
 
-/// The rest of a string after its opening quote; `i` ends past the closing quote. Escapes that
-/// change are written out (input up to them first), the rest stays in the open run.
-@inline(__always)
+/// The first quote, backslash or control character at or after `i` in a string (`n` when none),
+/// eight bytes at a time.
+@inline(__always) private func nextStringStop(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
+    var i = from
+    while i + 8 <= n {
+        let mask = jsonStringStops(UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)))
+        if mask != 0 { return i + mask.trailingZeroBitCount >> 3 }
+        i += 8
+    }
+    while i < n {
+        let d = p[i]
+        if d == 0x22 || d == 0x5C || d < 0x20 { return i }
+        i += 1
+    }
+    return n
+}
+
+/// The rest of a string from its first stop (`i`, found by `nextStringStop`); `i` ends past the
+/// closing quote. Escapes that change are written out (input up to them first), the rest stays in
+/// the open run.
 private func transcodeWholeString(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ run: inout Int, _ out: inout TextBuilder) -> Bool {
     while true {
-        // Eight bytes at a time while none is a quote, a backslash or a control character.
-        while i + 8 <= n {
-            let mask = jsonStringStops(UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)))
-            if mask != 0 {
-                i += mask.trailingZeroBitCount >> 3
-                break
-            }
-            i += 8
-        }
-        while i < n {
-            let d = p[i]
-            if d == 0x22 || d == 0x5C || d < 0x20 { break }
-            i += 1
-        }
+        i = nextStringStop(p, i, n)
         guard i < n else { return false }
         let d = p[i]
         if d == 0x22 {

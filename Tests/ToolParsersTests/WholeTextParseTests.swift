@@ -18,8 +18,8 @@ import Schema
     /// Whether the one-pass path (not the streaming fallback) reads `text` for `format`.
     static func readsInOnePass(_ format: String, _ text: String) -> Bool {
         guard let f = ToolParserRegistry.builtIn.format(named: format), case .markup(let m) = f.engine else { return false }
-        let engine = MarkupEngine(format: m, catalog: try! ToolCatalog(tools: []), options: FormatPropertyTests.options)
-        return engine.parseWhole(text) != nil
+        let reader = WholeTextReader(format: m, tables: nil, catalog: try! ToolCatalog(tools: []), options: FormatPropertyTests.options)
+        return reader?.parse(text) != nil
     }
 
     @Test(arguments: formats)
