@@ -289,16 +289,21 @@ struct AutomatonRunner {
         search: while !level.isEmpty && depth < maxLength {
             var nextLevel: [(UInt8, Int32)] = []
             for (u, s) in level {
-                for b in 0..<256 {
-                    let un = TokenVocabulary.utf8Next(u, UInt8(b))
-                    if un == TokenVocabulary.utf8Dead { continue }
-                    var v = cachedTransition(s, UInt8(b))
-                    if v < 0 {
-                        let (n, alive, flags) = stepSet(s, UInt8(b))
-                        v = n << 3 | (alive ? 4 : 0) | Int32(flags)
+                // Bytes of one UTF-8 class step the same way in the UTF-8 automaton, and runs of
+                // them usually reach the same set: only a change of result is looked up in `seen`.
+                for r in TokenVocabulary.utf8Classes[Int(u)] {
+                    var last: Int32 = -1
+                    for b in r.lo...r.hi {
+                        var v = cachedTransition(s, b)
+                        if v < 0 {
+                            let (n, alive, flags) = stepSet(s, b)
+                            v = n << 3 | (alive ? 4 : 0) | Int32(flags)
+                        }
+                        if v & 4 == 0 || error != nil { ok = false; break search }
+                        if v == last { continue }
+                        last = v
+                        if seen.insert(Int64(v >> 3) << 8 | Int64(r.next)).inserted { nextLevel.append((r.next, v >> 3)) }
                     }
-                    if v & 4 == 0 || error != nil { ok = false; break search }
-                    if seen.insert(Int64(v >> 3) << 8 | Int64(un)).inserted { nextLevel.append((un, v >> 3)) }
                 }
             }
             level = nextLevel

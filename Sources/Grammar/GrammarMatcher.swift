@@ -66,7 +66,37 @@ public final class CompiledGrammar: @unchecked Sendable {
     public var internedSets: Int { runner.setConfigs.count }
 
     /// Compiles `grammar` for `vocabulary`. Special tokens the vocabulary lacks are matched as text.
-    public init(_ grammar: Grammar, vocabulary: TokenVocabulary, options: MatcherOptions = MatcherOptions()) throws(GrammarCompileError) {
+    public convenience init(_ grammar: Grammar, vocabulary: TokenVocabulary, options: MatcherOptions = MatcherOptions()) throws(GrammarCompileError) {
+        _ = Self.warmUp
+        try self.init(grammar, vocabulary: vocabulary, options: options, warmingUp: ())
+    }
+
+    /// Runs a small grammar through a compile, masks, steps and a rollback once per process, so
+    /// that the Swift runtime's one-time setup of the generic types the matcher uses (metadata
+    /// of its dictionaries and sets: about a million instructions) is paid by the first compile
+    /// of the process, not by the first mask of a generation.
+    private static let warmUp: Void = {
+        let text = ["root ::= \"{\" pair (\",\" pair){0,3} \"}\"",
+                    "pair ::= str \":\" ([0-9]+ | str)",
+                    "str ::= \"\\\"\" [^\"\\\\]* \"\\\"\""].joined(separator: "\n")
+        let pieces = ["{", "}", ",", ":", "\"", "\"a", "a", "ab", "\u{E9}", "1", "12", "\":", "\",\"", "abcdefghijklmnopqrstuvwxyz0123", "<end>"]
+        var tokens = pieces.map { Array($0.utf8) }
+        tokens.append([0xC3])
+        let vocabulary = TokenVocabulary(tokens: tokens, special: [14], endOfGeneration: [14])
+        guard let grammar = try? GBNF.parse(text),
+              let compiled = try? CompiledGrammar(grammar, vocabulary: vocabulary, options: MatcherOptions(), warmingUp: ()) else { return }
+        let matcher = GrammarMatcher(compiled)
+        var mask = [UInt32](repeating: 0, count: (tokens.count + 31) / 32)
+        for t: Int32 in [0, 5, 11, 10, 2, 5, 7, 4, 3, 4, 8, 15, 4, 1, 14] {
+            matcher.fillMask(&mask)
+            _ = matcher.forcedBytes()
+            matcher.accept(token: t)
+        }
+        _ = matcher.allowedTokens()
+        matcher.rollback(3)
+    }()
+
+    private init(_ grammar: Grammar, vocabulary: TokenVocabulary, options: MatcherOptions, warmingUp: Void) throws(GrammarCompileError) {
         self.vocabulary = vocabulary
         self.options = options
         automaton = try PushdownAutomaton(grammar, keepSpecial: { !vocabulary.specialIDs(text: $0).isEmpty })
@@ -148,12 +178,20 @@ public final class CompiledGrammar: @unchecked Sendable {
         })
     }
 
-    /// Whether a walk from `set` may take the vocabulary's slice whole and walk only the
+    /// Whether a walk from `key` may take the vocabulary's slice whole and walk only the
     /// remainder trie (tokens longer than `maxDepth` are checked at run time, so the slice,
-    /// whose tokens are at most `sliceMaxLength` long, needs `maxDepth` at least that).
-    private func slices(_ set: Int32, maxDepth: Int) -> Bool {
-        maxDepth >= TokenVocabulary.sliceMaxLength && vocabulary.sliceTokenCount > 0
-            && runner.absorbsSlice(set, maxLength: TokenVocabulary.sliceMaxLength)
+    /// whose tokens are at most `sliceMaxLength` long, needs `maxDepth` at least that). The
+    /// key's tops over an unknown stack are checked first, then with one more of its frames
+    /// at a time: what keeps a shorter key alive keeps it alive over any stack below, and the
+    /// shorter key's verdict is shared by every key that extends it (each position of a JSON
+    /// string in a schema: the string's states and its character loop, say).
+    private func slices(_ key: MaskKey, maxDepth: Int) -> Bool {
+        guard maxDepth >= TokenVocabulary.sliceMaxLength && vocabulary.sliceTokenCount > 0 else { return false }
+        for n in key.topCount..<key.frames.count {
+            let prefix = MaskKey(frames: Array(key.frames[..<n]), topCount: key.topCount, atBottom: false, abstracted: false)
+            if runner.absorbsSlice(startSet(prefix), maxLength: TokenVocabulary.sliceMaxLength) { return true }
+        }
+        return runner.absorbsSlice(startSet(key), maxLength: TokenVocabulary.sliceMaxLength)
     }
 
     private func computeEntry(_ key: MaskKey) -> MaskEntry {
@@ -164,15 +202,15 @@ public final class CompiledGrammar: @unchecked Sendable {
         if key.frames.count == key.topCount {
             // A walk from the tops, the stack below unknown (or empty).
             let start = startSet(key)
-            sliced = slices(start, maxDepth: maxDepth)
+            sliced = slices(key, maxDepth: maxDepth)
             walker.walk(vocabulary, runner: &runner, from: sliced ? Int(vocabulary.remainderRoot) : 0, startSet: start,
                         maxDepth: maxDepth, into: &sink)
         } else {
             let sub = Array(key.frames.dropLast())
             let subAbstracted = sub.contains { f in let (s, c) = unpack(f); return canonical(state: s, counter: c).1 }
             let subKey = MaskKey(frames: sub, topCount: key.topCount, atBottom: false, abstracted: subAbstracted)
-            if cache[subKey] == nil, slices(startSet(key), maxDepth: maxDepth),
-               sub.count == key.topCount || !slices(startSet(subKey), maxDepth: subAbstracted ? options.counterHorizon : Int.max) {
+            if cache[subKey] == nil, slices(key, maxDepth: maxDepth),
+               sub.count == key.topCount || !slices(subKey, maxDepth: subAbstracted ? options.counterHorizon : Int.max) {
                 // This key takes the slice but the shallower one would walk the whole trie:
                 // walk the remainder from this key directly.
                 let start = startSet(key)
@@ -184,8 +222,10 @@ public final class CompiledGrammar: @unchecked Sendable {
             var deriveCost = 0
             for n in base.escapes { deriveCost += Int(vocabulary.nodeEnd[Int(n)]) - Int(n) }
             let start = base.escapes.isEmpty ? -1 : startSet(key)
-            let direct = start < 0 ? Int.max
-                : slices(start, maxDepth: maxDepth) ? vocabulary.remainderNodeCount : vocabulary.trieNodeCount
+            // A direct walk costs at least the remainder trie: the slice check is needed only
+            // when following the escapes costs more than that.
+            let direct = start < 0 || deriveCost <= vocabulary.remainderNodeCount ? Int.max
+                : slices(key, maxDepth: maxDepth) ? vocabulary.remainderNodeCount : vocabulary.trieNodeCount
             if deriveCost <= direct {
                 // The entry without the lowest frame, then its escapes continued into that frame.
                 e.bits = base.bits
@@ -206,7 +246,7 @@ public final class CompiledGrammar: @unchecked Sendable {
                 }
             } else {
                 // Cheaper to walk again from the whole key than to follow the escapes.
-                sliced = slices(start, maxDepth: maxDepth)
+                sliced = slices(key, maxDepth: maxDepth)
                 walker.walk(vocabulary, runner: &runner, from: sliced ? Int(vocabulary.remainderRoot) : 0, startSet: start,
                             maxDepth: maxDepth, into: &sink)
             }
@@ -242,7 +282,8 @@ struct WalkSink {
 }
 
 /// Walks the token trie (pre-order, skipping dead subtrees) with one interned configuration
-/// set per depth.
+/// set per depth; the children of wide nodes are taken from their child tables, so children
+/// whose byte is dead are skipped without loading their nodes.
 struct TrieWalker {
     private var levelSet = [Int32](repeating: 0, count: 1100)
 
@@ -250,42 +291,92 @@ struct TrieWalker {
     /// closed configuration set `startSet` at `root`'s depth, adding to `sink`.
     mutating func walk(_ v: TokenVocabulary, runner: inout AutomatonRunner, from root: Int, startSet: Int32,
                        maxDepth: Int, into sink: inout WalkSink) {
-        var k = root + 1
         levelSet.withUnsafeMutableBufferPointer { level in
         v.nodes.withUnsafeBufferPointer { nodes in
         v.nodeTokens.withUnsafeBufferPointer { tokens in
+        v.wideTables.withUnsafeBufferPointer { tables in
+            let trie = Trie(nodes: nodes, tokens: tokens, tables: tables, offsets: v.wideOffset)
             level[Int(nodes[root].depth)] = startSet
-            let end = Int(nodes[root].end)
-            while k < end {
-                let node = nodes[k]
-                let d = Int(node.depth)
-                if d > maxDepth {
-                    sink.deep.append(Int32(k))
-                    k = Int(node.end)
-                    continue
-                }
-                let from = level[d - 1], b = node.byte
-                var t = runner.cachedTransition(from, b)
-                if t < 0 {
-                    let (next, alive, flags) = runner.stepSet(from, b)
-                    t = next << 3 | (alive ? 4 : 0) | Int32(flags)
-                }
-                let alive = t & 4 != 0
-                let hasChildren = Int(node.end) > k + 1
-                if t & Int32(AutomatonRunner.flagEscaped) != 0 && hasChildren { sink.escapes.append(Int32(k)) }
-                if alive || t & 3 != 0 {
-                    let ts = Int(node.tokenStart), te = Int(nodes[k + 1].tokenStart)
-                    for i in ts..<te { sink.tokens.append(tokens[i]) }
-                }
-                if !alive || !hasChildren || d + 1 >= level.count {
-                    k = Int(node.end)
-                    continue
-                }
-                level[d] = t >> 3
-                k += 1
+            if nodes[root].wide {
+                Self.children(of: root, trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
+            } else {
+                Self.subtrees(root + 1, Int(nodes[root].end), trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
             }
         }
         }
+        }
+        }
+    }
+
+    /// The vocabulary's trie arrays as the walk reads them.
+    private struct Trie {
+        let nodes: UnsafeBufferPointer<TrieNode>
+        let tokens: UnsafeBufferPointer<Int32>
+        let tables: UnsafeBufferPointer<Int32>
+        let offsets: [Int32: Int32]
+    }
+
+    /// Walks the whole subtrees of the nodes `start..<end` (siblings in pre-order).
+    private static func subtrees(_ start: Int, _ end: Int, _ trie: Trie, level: UnsafeMutableBufferPointer<Int32>,
+                                 runner: inout AutomatonRunner, maxDepth: Int, into sink: inout WalkSink) {
+        let nodes = trie.nodes
+        var k = start
+        while k < end {
+            let node = nodes[k]
+            let d = Int(node.depth)
+            if d > maxDepth {
+                sink.deep.append(Int32(k))
+                k = Int(node.end)
+                continue
+            }
+            let from = level[d - 1], b = node.byte
+            var t = runner.cachedTransition(from, b)
+            if t < 0 {
+                let (next, alive, flags) = runner.stepSet(from, b)
+                t = next << 3 | (alive ? 4 : 0) | Int32(flags)
+            }
+            let alive = t & 4 != 0
+            let hasChildren = Int(node.end) > k + 1
+            if t & Int32(AutomatonRunner.flagEscaped) != 0 && hasChildren { sink.escapes.append(Int32(k)) }
+            if alive || t & 3 != 0 {
+                let ts = Int(node.tokenStart), te = Int(nodes[k + 1].tokenStart)
+                for i in ts..<te { sink.tokens.append(trie.tokens[i]) }
+            }
+            if !alive || !hasChildren || d + 1 >= level.count {
+                k = Int(node.end)
+                continue
+            }
+            level[d] = t >> 3
+            if node.wide {
+                children(of: k, trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
+                k = Int(node.end)
+                continue
+            }
+            k += 1
+        }
+    }
+
+    /// Walks the children of wide node `n` (its set is at `level[depth of n]`) by its child
+    /// table: a child whose byte leads nowhere (dead, no flag) is skipped unread.
+    private static func children(of n: Int, _ trie: Trie, level: UnsafeMutableBufferPointer<Int32>,
+                                 runner: inout AutomatonRunner, maxDepth: Int, into sink: inout WalkSink) {
+        let d = Int(trie.nodes[n].depth) + 1
+        guard d <= maxDepth, let offset = trie.offsets[Int32(n)] else {
+            subtrees(n + 1, Int(trie.nodes[n].end), trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
+            return
+        }
+        let from = level[d - 1]
+        let base = Int(offset)
+        for b in 0..<256 {
+            let c = Int(trie.tables[base + b])
+            if c == 0 { continue }
+            var t = runner.cachedTransition(from, UInt8(b))
+            if t < 0 {
+                let (next, alive, flags) = runner.stepSet(from, UInt8(b))
+                t = next << 3 | (alive ? 4 : 0) | Int32(flags)
+            }
+            if t & 7 == 0 { continue }
+            subtrees(c, Int(trie.nodes[c].end), trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
         }
     }
 }

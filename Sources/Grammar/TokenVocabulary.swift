@@ -29,7 +29,14 @@ public final class TokenVocabulary: @unchecked Sendable {
     /// The same per node, packed for the walks (one cache line holds a few nodes), plus a
     /// sentinel whose `tokenStart` ends the last node's tokens.
     let nodes: [TrieNode]
-    /// Slice tokens (whole UTF-8 text without `sliceExcluded` bytes, at most `sliceMaxLength`
+    /// Child tables of the nodes with at least `wideChildren` children (`TrieNode.wide`):
+    /// `wideTables[wideOffset[n] + b]` is the child of node `n` reached by byte `b`, or 0. A walk
+    /// reads the table and skips dead bytes without loading their nodes.
+    let wideTables: [Int32]
+    let wideOffset: [Int32: Int32]
+    /// Children from which a node gets a child table.
+    static let wideChildren = 16
+    /// Slice tokens (UTF-8 text, the last character maybe cut, without `sliceExcluded` bytes, at most `sliceMaxLength`
     /// bytes), one bit per id: a state that keeps every such text alive accepts them all at
     /// once, and only the remainder trie (rooted at `remainderRoot`) is walked.
     public let sliceBits: [UInt32]
@@ -56,7 +63,7 @@ public final class TokenVocabulary: @unchecked Sendable {
         for i in tokens.indices where !tokens[i].isEmpty && !special.contains(Int32(i)) && !endOfGeneration.contains(Int32(i)) {
             ids.append(Int32(i))
         }
-        // The slice: ordinary tokens that are whole UTF-8 text of at most `sliceMaxLength` bytes
+        // The slice: ordinary tokens that are UTF-8 text (maybe cut in the last character) of at most `sliceMaxLength` bytes
         // with no byte of `sliceExcluded`; every other ordinary token goes into the remainder trie.
         var sliceBits = [UInt32](repeating: 0, count: (tokens.count + 31) / 32)
         var rest: [Int32] = []
@@ -90,9 +97,26 @@ public final class TokenVocabulary: @unchecked Sendable {
         var packed: [TrieNode] = []
         packed.reserveCapacity(tokenStart.count)
         for k in 0..<trie.nodeByte.count {
-            packed.append(TrieNode(end: trie.nodeEnd[k], tokenStart: tokenStart[k], byte: trie.nodeByte[k], depth: trie.nodeDepth[k]))
+            packed.append(TrieNode(end: trie.nodeEnd[k], tokenStart: tokenStart[k], byte: trie.nodeByte[k], wide: false, depth: trie.nodeDepth[k]))
         }
-        packed.append(TrieNode(end: 0, tokenStart: tokenStart[trie.nodeByte.count], byte: 0, depth: 0))
+        packed.append(TrieNode(end: 0, tokenStart: tokenStart[trie.nodeByte.count], byte: 0, wide: false, depth: 0))
+        // Child tables of the wide nodes (the roots, a space, a newline, common word starts).
+        var tables: [Int32] = []
+        var offsets: [Int32: Int32] = [:]
+        for n in 0..<trie.nodeByte.count {
+            var children = 0
+            var c = n + 1
+            while c < Int(trie.nodeEnd[n]) && children < Self.wideChildren { children += 1; c = Int(trie.nodeEnd[c]) }
+            guard children >= Self.wideChildren else { continue }
+            let base = tables.count
+            tables.append(contentsOf: repeatElement(0, count: 256))
+            c = n + 1
+            while c < Int(trie.nodeEnd[n]) { tables[base + Int(trie.nodeByte[c])] = Int32(c); c = Int(trie.nodeEnd[c]) }
+            offsets[Int32(n)] = Int32(base)
+            packed[n].wide = true
+        }
+        wideTables = tables
+        wideOffset = offsets
         nodes = packed
         maxTokenLength = trie.longest
     }
@@ -106,15 +130,16 @@ public final class TokenVocabulary: @unchecked Sendable {
     /// The longest slice token, in bytes (longer tokens are walked in the remainder trie).
     public static let sliceMaxLength = 24
 
-    /// Whether `t` is whole UTF-8 text (no overlong form, surrogate or cut character) without
-    /// a byte of `sliceExcluded`.
+    /// Whether `t` is UTF-8 text (no overlong form or surrogate; the last character may be cut
+    /// short, as byte-level BPE tokens often are) without a byte of `sliceExcluded`. A slice
+    /// check walks every byte path the UTF-8 automaton allows, cut characters included.
     static func isSliceText(_ t: [UInt8]) -> Bool {
         var state: UInt8 = 0
         for b in t {
             state = utf8Next(state, b)
             if state == utf8Dead { return false }
         }
-        return state == 0
+        return true
     }
 
     /// A UTF-8 validator as a byte automaton restricted to the slice's text: state 0 is a
@@ -143,6 +168,18 @@ public final class TokenVocabulary: @unchecked Sendable {
         case 7: return (0x80...0x8F).contains(b) ? 2 : utf8Dead
         default: return utf8Dead
         }
+    }
+
+    /// The non-dead bytes of each `utf8Next` state as ranges with one next state each (the
+    /// slice checks step by range instead of by byte).
+    static let utf8Classes: [[(lo: UInt8, hi: UInt8, next: UInt8)]] = (0..<8).map { state in
+        var out: [(lo: UInt8, hi: UInt8, next: UInt8)] = []
+        for b in 0...255 {
+            let n = utf8Next(UInt8(state), UInt8(b))
+            if n == utf8Dead { continue }
+            if let l = out.last, Int(l.hi) == b - 1, l.next == n { out[out.count - 1].hi = UInt8(b) } else { out.append((UInt8(b), UInt8(b), n)) }
+        }
+        return out
     }
 
     /// Number of nodes of the full trie.
@@ -175,6 +212,8 @@ struct TrieNode {
     var tokenStart: Int32
     /// The byte leading into the node.
     var byte: UInt8
+    /// Whether the node has a child table (`TokenVocabulary.wideTables`).
+    var wide: Bool
     /// Depth of the node (roots 0).
     var depth: UInt16
 }
