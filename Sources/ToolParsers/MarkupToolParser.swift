@@ -88,7 +88,8 @@ struct MarkupEngine {
     /// The end markers `endPending` is a prefix of.
     var endLive: UInt64 = 0
 
-    enum Mode { case text, reasoning, sectionIdle, body, afterBody }
+    /// `brokenCall`: the rest of a committed call whose body went wrong, content up to the call's end marker.
+    enum Mode { case text, reasoning, sectionIdle, body, afterBody, brokenCall }
     var mode: Mode = .text
     var inSection = false
     /// Whitespace between the calls of a section, kept only if stray text follows it.
@@ -177,6 +178,10 @@ struct MarkupEngine {
             whitespace.removeAll()
         case .reasoning:
             emitter.reasoning(scanner.drain())
+        case .brokenCall:
+            // What is held may begin the call's end marker (dropped, as after any call) or a trigger (text).
+            let rest = scanner.drain()
+            if afterBodySet.live(for: rest) & 1 == 0 { emitText(rest[...]) }
         case .sectionIdle, .body, .afterBody:
             if holding {
                 revert()
@@ -287,9 +292,21 @@ struct MarkupEngine {
                 case .broken:
                     callOpen = false
                     holding = false
-                    inSection = false
-                    mode = .text
                     holdWhitespace = false
+                    if format.callEnd != nil && (bodyKind == .json || bodyKind == .pythonic || bodyKind == .keyValue) {
+                        // The rest is content, but the call's end marker (when it comes) is not.
+                        mode = .brokenCall
+                    } else {
+                        inSection = false
+                        mode = .text
+                    }
+                }
+            case .brokenCall:
+                let found = scanner.scan(p, &i, n, afterBodySet, into: &scratch)
+                if !scratch.isEmpty { emitText(scratch[...]); clearKeepingCapacity(&scratch) }
+                if let k = found {
+                    endCall()
+                    if k > 0 { trigger(k - 1, p, i) }
                 }
             case .afterBody:
                 let b = p[i]

@@ -37,7 +37,15 @@ struct TaggedBodyState {
     var valueBegun = false
     var heldNewline = false
     var out: [UInt8] = []
+    /// A streamed value that may be wrapped in `<![CDATA[…]]>`: not yet known, inside the wrapper, plain text.
+    enum CDATA { case undecided, inside, plain }
+    var cdata = CDATA.undecided
+    /// Bytes of such a value held back: a possible `<![CDATA[` at its start or `]]>` at its end.
+    var cdataHeld: [UInt8] = []
 }
+
+private let cdataOpen = Array("<![CDATA[".utf8)
+private let cdataClose = Array("]]>".utf8)
 
 extension MarkupEngine {
     mutating func readTaggedBody(_ style: TaggedCallStyle, _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) -> BodyStatus {
@@ -133,7 +141,10 @@ extension MarkupEngine {
         taggedBody.valueBegun = false
         taggedBody.heldNewline = false
         clearKeepingCapacity(&taggedBody.buffer)
-        taggedBody.streaming = currentValueIsString() && !unwrapsCDATA
+        // A CDATA wrapper streams too, unless newlines around it are also trimmed (then the value is read whole).
+        taggedBody.streaming = currentValueIsString() && !(unwrapsCDATA && trimsNewlines)
+        taggedBody.cdata = .undecided
+        clearKeepingCapacity(&taggedBody.cdataHeld)
         var prefix: [UInt8] = taggedBody.parameterCount > 0 ? [0x2C, 0x20] : []
         prefix.append(0x22)
         appendJSONStringBody(Array(taggedBody.key.utf8), to: &prefix)
@@ -143,8 +154,56 @@ extension MarkupEngine {
         emitter.arguments(prefix)
     }
 
+    private var trimsNewlines: Bool {
+        if case .tagged(let style) = format.body { return style.trimNewlines }
+        return false
+    }
+
+    /// Sends the buffered part of a string value that may be wrapped in `<![CDATA[…]]>`: the wrapper's
+    /// opening is held until it is known, its closing until the value ends; the text inside goes out at once.
+    private mutating func streamCDATAValue(final: Bool) {
+        taggedBody.cdataHeld += taggedBody.buffer
+        clearKeepingCapacity(&taggedBody.buffer)
+        if taggedBody.cdata == .undecided {
+            let held = taggedBody.cdataHeld
+            if held.count >= cdataOpen.count && held.starts(with: cdataOpen) {
+                taggedBody.cdata = .inside
+                taggedBody.cdataHeld.removeFirst(cdataOpen.count)
+            } else if held.count < cdataOpen.count && cdataOpen.starts(with: held) && !final {
+                return
+            } else {
+                taggedBody.cdata = .plain
+            }
+        }
+        var keep = 0
+        if taggedBody.cdata == .inside {
+            let held = taggedBody.cdataHeld
+            if final {
+                if held.count >= cdataClose.count && held.suffix(cdataClose.count).elementsEqual(cdataClose) { keep = cdataClose.count }
+            } else {
+                // The longest end of what is held that may begin `]]>`.
+                for k in stride(from: min(cdataClose.count, held.count), to: 0, by: -1)
+                    where held.suffix(k).elementsEqual(cdataClose.prefix(k)) {
+                    keep = k
+                    break
+                }
+            }
+        }
+        let send = taggedBody.cdataHeld.count - keep
+        if send > 0 {
+            clearKeepingCapacity(&taggedBody.out)
+            taggedBody.cdataHeld.withUnsafeBufferPointer { appendJSONStringBody(UnsafeBufferPointer(rebasing: $0[0..<send]), to: &taggedBody.out) }
+            emitter.arguments(taggedBody.out)
+        }
+        if final { clearKeepingCapacity(&taggedBody.cdataHeld) } else { taggedBody.cdataHeld.removeFirst(send) }
+    }
+
     /// Sends the buffered part of a string value, keeping back a trailing newline that may be trimmed.
     private mutating func streamTaggedValue(_ style: TaggedCallStyle) {
+        if style.unwrapCDATA {
+            streamCDATAValue(final: false)
+            return
+        }
         var bytes = taggedBody.buffer[...]
         clearKeepingCapacity(&taggedBody.buffer)
         if bytes.isEmpty { return }
@@ -168,6 +227,7 @@ extension MarkupEngine {
 
     private mutating func endTaggedValue(_ style: TaggedCallStyle) {
         if taggedBody.streaming {
+            if style.unwrapCDATA { streamCDATAValue(final: true) }
             emitter.arguments([0x22])
             return
         }
@@ -216,13 +276,9 @@ extension MarkupEngine {
         switch taggedBody.phase {
         case .name: return
         case .value:
-            if taggedBody.streaming {
-                emitter.arguments([0x22])
-            } else {
-                let style: TaggedCallStyle
-                if case .tagged(let s) = format.body { style = s } else { return }
-                endTaggedValue(style)
-            }
+            let style: TaggedCallStyle
+            if case .tagged(let s) = format.body { style = s } else { return }
+            endTaggedValue(style)
         default:
             break
         }

@@ -111,6 +111,9 @@ struct WholeTextReader {
             case .body:
                 guard readWholeBody(p, &i, n, &s) else { return false }
                 s.mode = .afterBody
+            case .brokenCall:
+                // Only the streaming engine reads what follows a call that went wrong.
+                return false
             case .afterBody:
                 let b = p[i]
                 if isJSONWhitespace(b) || t.chainBytes.contains(b) {
@@ -138,7 +141,7 @@ struct WholeTextReader {
         case .sectionIdle, .afterBody:
             // The streaming engine reverts a call section or body that committed no call.
             if s.holding { return false }
-        case .body:
+        case .body, .brokenCall:
             return false
         }
         return true

@@ -73,6 +73,39 @@ import Schema
         }
     }
 
+    /// A call whose arguments go wrong mid-way keeps what was read; the rest is content, but the call's
+    /// end marker (and a section's markers) never is.
+    @Test(arguments: formats)
+    func brokenArgumentsDoNotLeakTheEndMarker(_ format: String) throws {
+        guard let f = ToolParserRegistry.builtIn.format(named: format) else { return }
+        let one = try #require(FormatRendering.render(format, [("get_weather", FormatRendering.richArguments)]))
+        let days = try #require(one.range(of: "days"), "\(format): \(one.debugDescription)")
+        let three = try #require(one[days.upperBound...].firstIndex(of: "3"))
+        let broken = String(one[...three]) + " §§ " + String(one[one.index(after: three)...])
+        let out = try Self.parse(format, broken)
+        #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(format): \(broken.debugDescription)")
+        for call in out.toolCalls {
+            #expect((try? JSONValue.parse(call.arguments)) != nil, "\(format): arguments \(call.arguments)")
+        }
+        for marker in f.markers where marker.count > 2 && !marker.hasPrefix("^") {
+            #expect(!out.content.contains(marker), "\(format): marker \(marker) in content \(out.content.debugDescription)")
+        }
+    }
+
+    @Test func brokenArgumentsInHermes() throws {
+        let cut = try Self.parse("hermes", "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"days\": 12</tool_call>after")
+        #expect(cut.content == "after")
+        #expect(cut.toolCalls.map(\.arguments) == ["{\"days\": 12}"])
+        let junk = try Self.parse("hermes", "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"days\": 12 oops}}\n</tool_call>\nafter<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>")
+        #expect(Self.squash(junk.content) == "oops}}after", "\(junk.content.debugDescription)")
+        #expect(junk.toolCalls.map(\.name) == ["get_weather", "get_time"])
+        #expect(junk.toolCalls.map(\.arguments) == ["{\"days\": 12}", "{}"])
+        // Inside a section the next call is still read.
+        let kimi = try Self.parse("kimi_k2", "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"days\": 1 x}<|tool_call_end|><|tool_call_begin|>functions.get_time:1<|tool_call_argument_begin|>{}<|tool_call_end|><|tool_calls_section_end|>")
+        #expect(kimi.toolCalls.map(\.name) == ["get_weather", "get_time"])
+        #expect(kimi.content == "x}")
+    }
+
     @Test func hermesNearMisses() throws {
         let call = "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n"
         let cases: [(String, String, String, [String])] = [
