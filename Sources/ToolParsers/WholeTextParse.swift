@@ -545,24 +545,14 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
     var run = i
     while true {
         guard i < n else { return false }
-        if isJSONWhitespace(p[i]) {
-            out.append(run, i)
-            i += 1
-            while i < n && isJSONWhitespace(p[i]) { i += 1 }
-            guard i < n else { return false }
-            run = i
-        }
+        dropWhitespace(p, &i, n, &run, &out)
+        guard i < n else { return false }
         let c = p[i]
         if expectKey {
             guard c == 0x22 else { return false }
             i = nextStringStop(p, i + 1, n)
             if i < n && p[i] == 0x22 { i += 1 } else { guard transcodeWholeString(p, &i, n, &run, &out) else { return false } }
-            if i < n && isJSONWhitespace(p[i]) {
-                out.append(run, i)
-                i += 1
-                while i < n && isJSONWhitespace(p[i]) { i += 1 }
-                run = i
-            }
+            dropWhitespace(p, &i, n, &run, &out)
             guard i < n, p[i] == 0x3A else { return false }
             if i + 2 < n && p[i + 1] == 0x20 && !isJSONWhitespace(p[i + 2]) {
                 i += 2
@@ -580,12 +570,7 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
         case 0x7B, 0x5B:
             i += 1
             let closer: UInt8 = c == 0x7B ? 0x7D : 0x5D
-            if i < n && isJSONWhitespace(p[i]) {
-                out.append(run, i)
-                i += 1
-                while i < n && isJSONWhitespace(p[i]) { i += 1 }
-                run = i
-            }
+            dropWhitespace(p, &i, n, &run, &out)
             guard i < n else { return false }
             if p[i] == closer {
                 i += 1
@@ -626,12 +611,7 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
                 out.append(run, i)
                 return true
             }
-            if i < n && isJSONWhitespace(p[i]) {
-                out.append(run, i)
-                i += 1
-                while i < n && isJSONWhitespace(p[i]) { i += 1 }
-                run = i
-            }
+            dropWhitespace(p, &i, n, &run, &out)
             guard i < n else { return false }
             let inObject = objects & 1 != 0
             let closer: UInt8 = inObject ? 0x7D : 0x5D
@@ -665,6 +645,16 @@ func transcodeWholeJSON(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ o
 
 /// The first quote, backslash or control character at or after `i` in a string (`n` when none),
 /// eight bytes at a time.
+/// Cuts the whitespace run at `p[i]`, if any, out of the canonical output: the input before it is
+/// appended, `i` and `run` move past it.
+@inline(__always) private func dropWhitespace(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ n: Int, _ run: inout Int, _ out: inout TextBuilder) {
+    guard i < n && isJSONWhitespace(p[i]) else { return }
+    out.append(run, i)
+    i += 1
+    while i < n && isJSONWhitespace(p[i]) { i += 1 }
+    run = i
+}
+
 @inline(__always) private func nextStringStop(_ p: UnsafePointer<UInt8>, _ from: Int, _ n: Int) -> Int {
     var i = from
     while i + 8 <= n {
