@@ -108,15 +108,44 @@ extension SchemaCompiler {
             let (lo, hi) = pattern.lengthRange(search: search)
             if !(lo >= minLen && (maxLen == nil || (hi != nil && hi! <= maxLen!))) {
                 // Fold the bounds into the pattern's one variable-length repetition, if it has one.
-                guard let narrowed = pattern.narrowed(search: search, minLength: minLen, maxLength: maxLen) else {
+                if let narrowed = pattern.narrowed(search: search, minLength: minLen, maxLength: maxLen) {
+                    pattern = narrowed
+                    search = false
+                } else {
+                    // Otherwise the product of the pattern's automaton with a length counter.
+                    let format = formats.first?.0
+                    if let e = try lengthBoundedLanguage(pattern, search: search, format: format, minLen, maxLen) { return quoted(e) }
                     throw fail(maxLen != nil ? "maxLength" : "minLength", c.lengthPointer,
-                               "length bounds together with the \(keyword) at \(pointer) cannot be combined exactly")
+                               "length bounds together with the \(keyword) at \(pointer) need an automaton over \(RegexAutomaton.maxProductStates) states")
                 }
-                pattern = narrowed
-                search = false
             }
         }
         return quoted(pattern.expression(search: search, encoding: .jsonString))
+    }
+
+    /// A pattern (or format) language within length bounds, through the product of its automaton
+    /// with a length counter; nil when that is too large. Hostnames and emails, whose format
+    /// languages cap labels and parts with counters of their own, use the validator's rules
+    /// directly where the length bound makes those caps moot (the whole string within one label's
+    /// 63 characters), and an email under a longer bound splits it between a domain of at most 63
+    /// characters and the local part.
+    func lengthBoundedLanguage(_ pattern: RegexPattern, search: Bool, format: String?, _ minLen: Int, _ maxLen: Int?) throws -> GrammarExpr? {
+        func product(_ p: RegexPattern, _ lo: Int, _ hi: Int?) -> GrammarExpr? {
+            guard let a = RegexAutomaton(p, search: search) else { return nil }
+            return a.lengthBounded(minLength: lo, maxLength: hi, encoding: .jsonString, rules: &rules)
+        }
+        if let maxLen, format == "hostname" || format == "idn-hostname", maxLen <= 63 {
+            return product(try RegexPattern(SchemaFormats.unboundedHostname), minLen, maxLen)
+        }
+        if let maxLen, format == "email" || format == "idn-email" {
+            if maxLen <= 65 { return product(try RegexPattern(SchemaFormats.unboundedEmail), minLen, maxLen) }
+            // local (≤ maxLen - 64) "@" domain (≤ 63): within the bound, every label within 63.
+            // (Exact for minimum lengths up to 3, which every email has.)
+            guard minLen <= 3, let local = product(try RegexPattern(SchemaFormats.unboundedLocalPart), 0, maxLen - 64),
+                  let domain = product(try RegexPattern(SchemaFormats.unboundedHostname), 0, 63) else { return nil }
+            return .sequence([local, .literal("@"), domain])
+        }
+        return product(pattern, minLen, maxLen)
     }
 
     /// JSON string bodies (canonical spelling) of every string except `names`.
@@ -153,97 +182,148 @@ extension SchemaCompiler {
     // MARK: numbers
 
     func compileNumber(_ c: Constraints, integer: Bool) throws -> GrammarExpr {
-        var places: Int? = nil
+        // multipleOf values as p·10^-k; integers fold into one divisor (their least common multiple).
         var divisor: Int64? = nil
+        var fractional: (p: Int64, k: Int, pointer: String)? = nil
         for (m, p) in c.multipleOf {
-            if let k = m.int64Value, k > 0 {
-                if let d = divisor, d != k {
-                    // Both divide: the least common multiple, when small.
-                    let g = gcd(d, k)
-                    let (l, o) = (d / g).multipliedReportingOverflow(by: k)
-                    if o { throw fail("multipleOf", p, "two multipleOf values with a huge common multiple") }
-                    divisor = l
-                } else { divisor = k }
-            } else if let d = decimalPlaces(m) {
-                places = min(places ?? Int.max, d) == d ? max(places ?? 0, d) : places
-                if let pl = places, pl != d { places = max(pl, d) }
-                if c.multipleOf.filter({ $0.0.int64Value == nil }).count > 1 {
-                    throw fail("multipleOf", p, "two fractional multipleOf values")
-                }
-            } else {
-                throw fail("multipleOf", p, "only integers and powers of ten (0.1, 0.01, …) are supported")
+            guard let d = DecimalValue(m), !d.negative, !d.isZero else { throw fail("multipleOf", p, "must be a positive number") }
+            if let k = d.int64, k > 0 {
+                divisor = try lcm(divisor ?? 1, k, p)
+                continue
             }
+            guard d.frac.count <= 15, let scaled = Int64(String(decoding: (d.int == [0x30] ? [] : d.int) + d.frac, as: UTF8.self)) else {
+                throw fail("multipleOf", p, "a fractional multipleOf with more than 15 significant digits is not supported")
+            }
+            if let f = fractional, f.p != scaled || f.k != d.frac.count {
+                throw fail("multipleOf", p, "two different fractional multipleOf values")
+            }
+            fractional = (scaled, d.frac.count, p)
         }
-        if divisor != nil { places = nil }
         let isInt = integer || divisor != nil
-        // Bounds.
+        if let f = fractional, isInt {
+            // Integers that are multiples of p·10^-k: multiples of p / gcd(p, 10^k).
+            var ten: Int64 = 1
+            for _ in 0..<f.k { ten *= 10 }
+            divisor = try lcm(divisor ?? 1, f.p / gcd(f.p, ten), f.pointer)
+            fractional = nil
+        }
+        if let f = fractional, f.p == 1 { fractional = nil; return try compileDecimal(c, places: f.k) }
+        // Bounds, exact.
         var lower: JSONNumberGrammar.Bound? = nil, upper: JSONNumberGrammar.Bound? = nil
-        if let (v, excl, p) = c.lower {
-            lower = try bound(v, exclusive: excl, lower: true, integer: isInt, pointer: p)
+        if let (v, excl, p) = c.lower { lower = JSONNumberGrammar.Bound(value: try decimal(v, p), exclusive: excl) }
+        if let (v, excl, p) = c.upper { upper = JSONNumberGrammar.Bound(value: try decimal(v, p), exclusive: excl) }
+        if let f = fractional {
+            return try fractionalMultiples(f.p, f.k, f.pointer, lower, upper)
         }
-        if let (v, excl, p) = c.upper {
-            upper = try bound(v, exclusive: excl, lower: false, integer: isInt, pointer: p)
-        }
-        if isInt {
-            // Exclusive bounds already folded into inclusive integers.
-            let lo = lower?.value, hi = upper?.value
-            if let k = divisor, k > 1 {
-                if let lo, let hi {
-                    if hi < lo { return .nothing }
-                    let first = lo % k == 0 ? lo : lo + (k - ((lo % k) + k) % k)
-                    if first > hi { return .nothing }
-                    let n = (hi - first) / k + 1
-                    guard n <= 2000 else { throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with a range holding over 2000 multiples") }
-                    var alts: [GrammarExpr] = []
-                    var v = first
-                    while v <= hi { alts.append(.literal(String(v))); v += k }
-                    return alts.count == 1 ? alts[0] : .choice(alts)
-                }
-                if lo == nil && hi == nil {
-                    let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
-                    return .sequence([.repeat(.literal("-"), min: 0, max: 1), m])
-                }
-                if let lo, lo <= 0, hi == nil, lo > -2000 {
-                    let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
-                    var alts: [GrammarExpr] = [m]
-                    var v = -k
-                    while v >= lo { alts.append(.literal(String(v))); v -= k }
-                    return .choice(alts)
-                }
-                throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with a one-sided bound")
+        if !isInt { return try compileDecimal(c, places: nil) }
+        // Integer bounds: round inward.
+        let lo = lower.map { $0.value.ceilingInteger(strict: $0.exclusive) }
+        let hi = upper.map { $0.value.floorInteger(strict: $0.exclusive) }
+        if let lo, let hi, DecimalValue.compare(lo, hi) > 0 { return .nothing }
+        if let k = divisor, k > 1 {
+            guard lo.map({ $0.int64 != nil }) ?? true, hi.map({ $0.int64 != nil }) ?? true else {
+                throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with bounds beyond ±10^18")
             }
-            if lo == nil && hi == nil { return JSONNumberGrammar.anyInteger }
-            return JSONNumberGrammar.integerRange(lo, hi)
+            let lo = lo?.int64, hi = hi?.int64
+            if let lo, let hi {
+                let first = lo % k == 0 ? lo : lo + (k - ((lo % k) + k) % k)
+                if first > hi { return .nothing }
+                let n = (hi - first) / k + 1
+                guard n <= 2000 else { throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with a range holding over 2000 multiples") }
+                var alts: [GrammarExpr] = []
+                var v = first
+                while v <= hi { alts.append(.literal(String(v))); v += k }
+                return alts.count == 1 ? alts[0] : .choice(alts)
+            }
+            if lo == nil && hi == nil {
+                let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
+                return .sequence([.repeat(.literal("-"), min: 0, max: 1), m])
+            }
+            if let lo, lo <= 0, hi == nil, lo > -2000 {
+                let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
+                var alts: [GrammarExpr] = [m]
+                var v = -k
+                while v >= lo { alts.append(.literal(String(v))); v -= k }
+                return .choice(alts)
+            }
+            throw fail("multipleOf", c.multipleOf[0].1, "multipleOf with a one-sided bound")
         }
+        if lo == nil && hi == nil { return JSONNumberGrammar.anyInteger }
+        if let l = lo?.int64 ?? (lo == nil ? 0 : nil), let h = hi?.int64 ?? (hi == nil ? 0 : nil) {
+            return JSONNumberGrammar.integerRange(lo == nil ? nil : l, hi == nil ? nil : h)
+        }
+        // Integers beyond 64 bits: digit-string ranges.
+        return JSONNumberGrammar.decimalRange(lo.map { .init(value: $0, exclusive: false) }, hi.map { .init(value: $0, exclusive: false) }, maxPlaces: 0)
+    }
+
+    /// Numbers (no exponent) within the bounds, with at most `places` fraction digits.
+    private func compileDecimal(_ c: Constraints, places: Int?) throws -> GrammarExpr {
+        var lower: JSONNumberGrammar.Bound? = nil, upper: JSONNumberGrammar.Bound? = nil
+        if let (v, excl, p) = c.lower { lower = JSONNumberGrammar.Bound(value: try decimal(v, p), exclusive: excl) }
+        if let (v, excl, p) = c.upper { upper = JSONNumberGrammar.Bound(value: try decimal(v, p), exclusive: excl) }
         if lower == nil && upper == nil && places == nil { return JSONNumberGrammar.anyNumber }
         return JSONNumberGrammar.decimalRange(lower, upper, maxPlaces: places)
     }
 
-    private func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
-
-    /// k when `m` is 10^-k.
-    private func decimalPlaces(_ m: JSONValue) -> Int? {
-        let text = m.jsonString().lowercased()
-        if text.hasPrefix("0."), text.hasSuffix("1") {
-            let zeros = text.dropFirst(2).dropLast()
-            if zeros.allSatisfy({ $0 == "0" }) && zeros.count < 15 { return zeros.count + 1 }
+    /// Multiples of p·10^-k (p > 1): unbounded, non-negative (minimum 0) or positive
+    /// (exclusiveMinimum 0), or listed one by one between two bounds.
+    private func fractionalMultiples(_ p: Int64, _ k: Int, _ ptr: String, _ lower: JSONNumberGrammar.Bound?, _ upper: JSONNumberGrammar.Bound?) throws -> GrammarExpr {
+        var ten: Int64 = 1
+        for _ in 0..<k { ten *= 10 }
+        func scaled(_ b: JSONNumberGrammar.Bound, _ up: Bool) -> Int64? {
+            // The bound times 10^k, rounded inward to an integer.
+            guard b.value.frac.count <= 18, b.value.int.count + k <= 17 else { return nil }
+            let f = b.value.frac + [UInt8](repeating: 0x30, count: max(0, k - b.value.frac.count))
+            let scaledValue = DecimalValue(negative: b.value.negative, int: b.value.int + f.prefix(k), frac: Array(f.dropFirst(k)))
+            return (up ? scaledValue.floorInteger(strict: b.exclusive) : scaledValue.ceilingInteger(strict: b.exclusive)).int64
         }
-        if text.hasPrefix("1e-"), let k = Int(text.dropFirst(3)), k > 0, k < 15 { return k }
-        if text.hasPrefix("1.0e-"), let k = Int(text.dropFirst(5)), k > 0, k < 15 { return k }
-        return nil
+        if let lower, let upper {
+            guard let lo = scaled(lower, false), let hi = scaled(upper, true) else {
+                throw fail("multipleOf", ptr, "multipleOf with bounds too large to list")
+            }
+            if hi < lo { return .nothing }
+            let first = lo % p == 0 ? lo : lo + (p - ((lo % p) + p) % p)
+            if first > hi { return .nothing }
+            guard (hi - first) / p + 1 <= 2000 else { throw fail("multipleOf", ptr, "multipleOf with a range holding over 2000 multiples") }
+            var alts: [GrammarExpr] = []
+            var v = first
+            while v <= hi {
+                let d = DecimalValue(negative: v < 0, int: Array(String(v.magnitude / UInt64(ten)).utf8),
+                                     frac: Array(String(v.magnitude % UInt64(ten)).utf8).leftPadded(to: k))
+                // Each value in every spelling with at most k fraction digits (6, 6.0 for 0.2).
+                let f = JSONNumberGrammar.FracBound(digits: d.frac, inclusive: true)
+                let body = GrammarExpr.sequence([.bytes(d.int), JSONNumberGrammar.fraction(f, f, maxPlaces: k) ?? .empty])
+                alts.append(d.negative ? .sequence([.literal("-"), body]) : body)
+                v += p
+            }
+            return alts.count == 1 ? alts[0] : .choice(alts)
+        }
+        guard p * Int64(k + 2) <= 20_000 else { throw fail("multipleOf", ptr, "multipleOf \(p)e-\(k) needs too many remainder states") }
+        if upper == nil, let lower, lower.value.isZero {
+            return JSONNumberGrammar.decimalMultiples(of: Int(p), places: k, positive: lower.exclusive, rules: &rules)
+        }
+        if lower == nil && upper == nil {
+            let m = JSONNumberGrammar.decimalMultiples(of: Int(p), places: k, positive: false, rules: &rules)
+            return .sequence([.repeat(.literal("-"), min: 0, max: 1), m])
+        }
+        throw fail("multipleOf", ptr, "a fractional multipleOf with a one-sided bound other than minimum 0")
     }
 
-    private func bound(_ v: JSONValue, exclusive: Bool, lower: Bool, integer: Bool, pointer: String) throws -> JSONNumberGrammar.Bound {
-        let keyword = String(pointer.split(separator: "/").last ?? "")
-        guard let d = v.doubleValue, d.magnitude < 9e18 else { throw fail(keyword, pointer, "bounds beyond ±9e18 are not supported") }
-        if let i = v.int64Value, d.rounded() == d {
-            if integer { return JSONNumberGrammar.Bound(value: exclusive ? (lower ? i + 1 : i - 1) : i, exclusive: false) }
-            return JSONNumberGrammar.Bound(value: i, exclusive: exclusive)
+    private func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
+
+    private func lcm(_ a: Int64, _ b: Int64, _ ptr: String) throws -> Int64 {
+        if a == 1 { return b }
+        let (l, o) = (a / gcd(a, b)).multipliedReportingOverflow(by: b)
+        if o || l > 1_000_000 { throw fail("multipleOf", ptr, "multipleOf values with a huge common multiple") }
+        return l
+    }
+
+    /// A numeric bound as an exact decimal.
+    private func decimal(_ v: JSONValue, _ pointer: String) throws -> DecimalValue {
+        guard let d = DecimalValue(v) else {
+            throw fail(String(pointer.split(separator: "/").last ?? ""), pointer, "a bound whose decimal expansion is longer than \(DecimalValue.maxShift) digits")
         }
-        if integer {
-            return JSONNumberGrammar.Bound(value: Int64(lower ? d.rounded(.up) : d.rounded(.down)), exclusive: false)
-        }
-        throw fail(keyword, pointer, "a fractional bound on a non-integer number is not supported")
+        return d
     }
 
     // MARK: objects

@@ -46,6 +46,14 @@ enum SchemaFormats {
     /// hyphen), at most 7 labels: always within the 63-byte label and 253-byte name limits.
     static let hostname = "[A-Za-z0-9](?:-?[A-Za-z0-9]){0,17}(?:\\.[A-Za-z0-9](?:-?[A-Za-z0-9]){0,17}){0,6}"
 
+    /// Hostnames without the label and name caps (for strings short enough that the validator's
+    /// 63-character label limit cannot be reached): letters, digits and single inner hyphens.
+    static let unboundedHostname = "[A-Za-z0-9](?:-?[A-Za-z0-9])*(?:\\.[A-Za-z0-9](?:-?[A-Za-z0-9])*)*"
+    /// The dot-atom local part without a length cap (the validator sets none).
+    static let unboundedLocalPart = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](?:\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-])*"
+    /// `unboundedLocalPart@unboundedHostname`.
+    static let unboundedEmail = unboundedLocalPart + "@" + unboundedHostname
+
     /// Dot-atom local part (no quoted form) of at most 64 characters besides its single dots
     /// (RFC 5321's local-part limit), at a hostname: a finite language.
     static let email: String = {

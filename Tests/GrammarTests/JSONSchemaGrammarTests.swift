@@ -92,6 +92,172 @@ import Schema
         #expect(accepted > 300)
     }
 
+    /// Fractional bounds (minimum 0.25, exclusiveMaximum -1.5) and fractional multipleOf
+    /// (0.5, 0.25, 0.01, 1.5): every number text with up to three decimals in -12…12 that the
+    /// grammar accepts is valid, and every valid one within the grammar's spelling is accepted.
+    @Test func fractionalBoundsAndMultiplesAreExact() throws {
+        var rng = SplitMix(seed: 17)
+        let multiples: [(Double, String)] = [(0.5, "0.5"), (0.25, "0.25"), (0.01, "0.01"), (0.1, "0.1"), (1.5, "1.5"), (0.2, "0.2"), (2.5, "2.5")]
+        var compiled = 0, accepted = 0
+        for round in 0..<120 {
+            var o = JSONObject()
+            o["type"] = "number"
+            func bound() -> JSONValue {
+                let hundredths = Int64(rng.next() % 2000) - 1000
+                let text = String(format: "%.2f", Double(hundredths) / 100)
+                return .number(Double(text)!, source: text)
+            }
+            let a = bound(), b = bound()
+            let (lo, hi) = a.doubleValue! <= b.doubleValue! ? (a, b) : (b, a)
+            if rng.next() % 4 != 0 { o[rng.next() % 2 == 0 ? "minimum" : "exclusiveMinimum"] = lo }
+            if rng.next() % 4 != 0 || round % 3 == 0 { o[rng.next() % 2 == 0 ? "maximum" : "exclusiveMaximum"] = hi }
+            if round % 3 == 0 {
+                let (d, text) = multiples[Int(rng.next() % UInt64(multiples.count))]
+                o["multipleOf"] = .number(d, source: text)
+                if rng.next() % 3 == 0 { o["minimum"] = .integer(0); o["exclusiveMinimum"] = nil; o["maximum"] = nil; o["exclusiveMaximum"] = nil }
+            }
+            let schema = JSONValue.object(o)
+            let validator = try SchemaValidator(schema: schema)
+            let g: Grammar
+            do { g = try JSONSchemaGrammar.compile(schema) } catch let e as JSONSchemaGrammarError {
+                // Only a fractional multipleOf under a one-sided bound may be refused.
+                #expect(e.keyword == "multipleOf", "\(schema.jsonString()): \(e)")
+                continue
+            }
+            compiled += 1
+            let r = ReferenceRecognizer(g)
+            for _ in 0..<120 {
+                let places = Int(rng.next() % 4)
+                let scale = [1, 10, 100, 1000][places]
+                let n = Int(rng.next() % UInt64(24 * scale + 1)) - 12 * scale
+                let whole = Int(n.magnitude) / scale, part = String(Int(n.magnitude) % scale)
+                var text = String(whole)
+                if places > 0 { text += "." + String(repeating: "0", count: places - part.count) + part }
+                if n < 0 { text = "-" + text }
+                let v = try JSONValue.parse(text)
+                let valid = validator.isValid(v)
+                let ok = r.accepts(text)
+                if ok { accepted += 1; #expect(valid, "\(schema.jsonString()) accepted \(text)") }
+                // Texts the grammar spells: no -0, no trailing zeros past the multipleOf's places.
+                let mText = o["multipleOf"]?.jsonString() ?? ""
+                let mPlaces = mText.contains(".") ? mText.split(separator: ".")[1].count : 99
+                let trailing = text.contains(".") && text.hasSuffix("0")
+                let fracDigits = text.split(separator: ".").dropFirst().first?.count ?? 0
+                if valid && !ok && !(n == 0 && text.hasPrefix("-")) && !(trailing && fracDigits > mPlaces) {
+                    Issue.record("\(schema.jsonString()) rejected valid \(text)")
+                }
+            }
+        }
+        #expect(compiled > 100)
+        #expect(accepted > 3000)
+    }
+
+    /// Integer bounds past 64 bits (Snowplow's `maximum: 9223372036854776000`) are digit ranges.
+    @Test func integerBoundsBeyond64Bits() throws {
+        let schema = try JSONValue.parse(#"{"type": "integer", "minimum": 0, "maximum": 9223372036854776000}"#)
+        let validator = try SchemaValidator(schema: schema)
+        let r = ReferenceRecognizer(try JSONSchemaGrammar.compile(schema))
+        for text in ["0", "17", "9223372036854775807", "9223372036854776000"] {
+            #expect(validator.isValid(try JSONValue.parse(text)), "\(text)")
+            #expect(r.accepts(text), "\(text)")
+        }
+        for text in ["-1", "92233720368547760000", "9223372036854777000", "1.5"] {
+            #expect(!validator.isValid(try JSONValue.parse(text)), "\(text)")
+            #expect(!r.accepts(text), "\(text)")
+        }
+    }
+
+    // MARK: length bounds with patterns and formats
+
+    /// `format` with `maxLength`/`minLength`: an instance exactly at the bound is accepted, one
+    /// character over is rejected (by the validator too), and mutated strings around the bound
+    /// are accepted only when the validator accepts them.
+    @Test func formatsWithLengthBounds() throws {
+        let atext = "abcdefghijklmnopqrstuvwxyz0123456789"
+        func email(_ n: Int, domain: Int) -> String {
+            // A local part then "@" and a domain of `domain` characters ("ddd…d.com").
+            String(repeating: "a", count: n - 1 - domain) + "@" + String(repeating: "d", count: domain - 4) + ".com"
+        }
+        func dateTime(_ n: Int) -> String { n == 20 ? "2024-01-31T23:59:59Z" : "2024-01-31T23:59:59." + String(repeating: "1", count: n - 21) + "Z" }
+        func hostname(_ n: Int) -> String { String(repeating: "h", count: n - 4) + ".org" }
+        let cases: [(format: String, maxLength: Int, minLength: Int, atBound: String, over: String)] = [
+            ("date-time", 20, 0, dateTime(20), dateTime(22)),   // no date-time has 21 characters
+            ("date-time", 25, 22, dateTime(25), dateTime(26)),
+            ("hostname", 10, 0, hostname(10), hostname(11)),
+            ("hostname", 63, 5, hostname(63), hostname(64)),
+            ("email", 20, 0, email(20, domain: 8), email(21, domain: 8)),
+            ("email", 64, 0, email(64, domain: 30), email(65, domain: 30)),
+            ("email", 100, 0, email(100, domain: 63), email(101, domain: 63)),
+            ("email", 254, 3, email(254, domain: 63), email(255, domain: 63)),
+        ]
+        var rng = SplitMix(seed: 23)
+        for k in cases {
+            var o: JSONObject = ["type": "string", "format": .string(k.format), "maxLength": .integer(Int64(k.maxLength))]
+            if k.minLength > 0 { o["minLength"] = .integer(Int64(k.minLength)) }
+            let schema = JSONValue.object(o)
+            let validator = try SchemaValidator(schema: schema, formatAssertion: true)
+            let r = ReferenceRecognizer(try JSONSchemaGrammar.compile(schema))
+            #expect(k.atBound.count == k.maxLength && k.over.count == k.maxLength + (k.format == "date-time" && k.maxLength == 20 ? 2 : 1))
+            #expect(validator.isValid(.string(k.atBound)), "\(k.format) \(k.atBound)")
+            #expect(r.accepts(JSONValue.string(k.atBound).jsonString()), "\(schema.jsonString()) rejects \(k.atBound)")
+            #expect(!validator.isValid(.string(k.over)))
+            #expect(!r.accepts(JSONValue.string(k.over).jsonString()), "\(schema.jsonString()) accepts \(k.over)")
+            // Mutations: delete, insert or replace characters of the two samples.
+            let soup = Array(atext + ".-@:TZ+")
+            for _ in 0..<300 {
+                var cs = Array(rng.next() % 2 == 0 ? k.atBound : k.over)
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    let i = Int(rng.next() % UInt64(cs.count))
+                    switch rng.next() % 3 {
+                    case 0: cs.remove(at: i)
+                    case 1: cs.insert(soup[Int(rng.next() % UInt64(soup.count))], at: i)
+                    default: cs[i] = soup[Int(rng.next() % UInt64(soup.count))]
+                    }
+                    if cs.isEmpty { cs = ["x"] }
+                }
+                let text = String(cs)
+                if r.accepts(JSONValue.string(text).jsonString()) {
+                    #expect(validator.isValid(.string(text)), "\(schema.jsonString()) accepted \(text)")
+                }
+            }
+        }
+    }
+
+    /// Patterns (search semantics) with length bounds that no single repetition carries, from
+    /// JSONSchemaBench: exact against the validator on every string of a small alphabet.
+    @Test func patternsWithLengthBoundsAreExact() throws {
+        // (pattern, minLength, maxLength, alphabet, longest string tried): at most ~10^4 strings each.
+        let cases: [(String, Int, Int?, String, Int)] = [
+            ("[0-9a-fA-F]+", 4, 4, "0aZ-", 6),
+            ("[0-9]{3,3}", 3, 5, "05x", 7),
+            ("^a[^@]+@b(\\.c*)*.k", 5, 7, "a@b.k", 8),
+            ("x|yz", 0, 3, "xyz", 6),
+            ("[a-z]{2}", 3, nil, "aB1", 7),
+        ]
+        for (pattern, lo, hi, alphabet, longest) in cases {
+            var o: JSONObject = ["type": "string", "pattern": .string(pattern), "minLength": .integer(Int64(lo))]
+            if let hi { o["maxLength"] = .integer(Int64(hi)) }
+            let schema = JSONValue.object(o)
+            let validator = try SchemaValidator(schema: schema)
+            let r = ReferenceRecognizer(try JSONSchemaGrammar.compile(schema))
+            // Every string over the alphabet up to `longest` characters.
+            let chars = Array(alphabet)
+            var layer = [""]
+            var checked = 0, accepted = 0
+            for _ in 0...longest {
+                for text in layer {
+                    let valid = validator.isValid(.string(text))
+                    let ok = r.accepts(JSONValue.string(text).jsonString())
+                    #expect(ok == valid, "\(schema.jsonString()) on \(text): grammar \(ok), validator \(valid)")
+                    checked += 1
+                    if ok { accepted += 1 }
+                }
+                layer = layer.flatMap { t in chars.map { t + String($0) } }
+            }
+            #expect(accepted > 0 && accepted < checked, "\(pattern)")
+        }
+    }
+
     // MARK: formats
 
     @Test func formatsAcceptOnlyWhatTheValidatorAccepts() throws {
