@@ -11,7 +11,7 @@ struct RegexAutomaton {
     var accepting: [Bool]
 
     /// Limits on the subset construction and on the product's size.
-    static let maxStates = 4_000
+    static let maxStates = 2_000
     static let maxProductStates = 6_000
 
     /// The automaton for `pattern` (full match, or search semantics); nil when it would need
@@ -102,6 +102,8 @@ struct RegexAutomaton {
         let universal = universalStates()
         // Lengths past `cap` behave alike: with no maximum the count saturates at minLength.
         let cap = maxLength ?? minLength
+        // The liveness table has (cap + 1) · n entries: bound the work before allocating it.
+        guard (cap + 1).multipliedReportingOverflow(by: n).partialValue <= 1_000_000, cap < 1_000_000 else { return nil }
         func step(_ len: Int) -> Int? {
             if len + 1 <= cap { return len + 1 }
             return maxLength == nil ? cap : nil
@@ -176,7 +178,7 @@ struct RegexAutomaton {
 private struct NFA {
     var eps: [[Int]] = []
     var chars: [[([ClosedRange<UInt32>], Int)]] = []
-    static let maxStates = 60_000
+    static let maxStates = 5_000
 
     mutating func add() -> Int { eps.append([]); chars.append([]); return eps.count - 1 }
 
