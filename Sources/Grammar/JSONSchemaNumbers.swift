@@ -278,6 +278,9 @@ enum JSONNumberGrammar {
         return .rule(rules.count - 1)
     }
 
+    /// The most remainder states a multipleOf automaton may have (its callers check before building).
+    static let maxRemainderStates: Int64 = 20_000
+
     /// Non-negative integers divisible by `k` (k ≥ 1), as a remainder automaton over digits.
     /// Adds `k` + 1 rules to `rules` and returns the expression.
     static func multiples(of k: Int, rules: inout [GrammarRule]) -> GrammarExpr {

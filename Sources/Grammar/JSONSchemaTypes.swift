@@ -235,6 +235,10 @@ extension SchemaCompiler {
                 while v <= hi { alts.append(.literal(String(v))); v += k }
                 return alts.count == 1 ? alts[0] : .choice(alts)
             }
+            // Without two bounds the multiples are a remainder automaton of k states.
+            guard k <= JSONNumberGrammar.maxRemainderStates else {
+                throw fail("multipleOf", c.multipleOf[0].1, "integer multiples of \(k) without both a minimum and a maximum need \(k) remainder states (at most \(JSONNumberGrammar.maxRemainderStates) are supported); bound the range to at most 2000 multiples")
+            }
             if lo == nil && hi == nil {
                 let m = JSONNumberGrammar.multiples(of: Int(k), rules: &rules)
                 return .sequence([.repeat(.literal("-"), min: 0, max: 1), m])
@@ -298,7 +302,9 @@ extension SchemaCompiler {
             }
             return alts.count == 1 ? alts[0] : .choice(alts)
         }
-        guard p * Int64(k + 2) <= 20_000 else { throw fail("multipleOf", ptr, "multipleOf \(p)e-\(k) needs too many remainder states") }
+        guard p <= JSONNumberGrammar.maxRemainderStates / Int64(k + 2) else {
+            throw fail("multipleOf", ptr, "multipleOf \(p)e-\(k) without both a minimum and a maximum needs over \(JSONNumberGrammar.maxRemainderStates) remainder states; bound the range to at most 2000 multiples")
+        }
         if upper == nil, let lower, lower.value.isZero {
             return JSONNumberGrammar.decimalMultiples(of: Int(p), places: k, positive: lower.exclusive, rules: &rules)
         }
@@ -311,10 +317,11 @@ extension SchemaCompiler {
 
     private func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
 
+    /// The least common multiple, within 10^18 (so that listing multiples between bounds of at
+    /// most 10^18 cannot overflow).
     private func lcm(_ a: Int64, _ b: Int64, _ ptr: String) throws -> Int64 {
-        if a == 1 { return b }
         let (l, o) = (a / gcd(a, b)).multipliedReportingOverflow(by: b)
-        if o || l > 1_000_000 { throw fail("multipleOf", ptr, "multipleOf values with a huge common multiple") }
+        if o || l > 1_000_000_000_000_000_000 { throw fail("multipleOf", ptr, "a multipleOf (or common multiple of several) above 10^18 is not supported") }
         return l
     }
 

@@ -384,6 +384,32 @@ import Schema
         })
         #expect(throws: JSONSchemaGrammarError.self) { try JSONSchemaGrammar.compile(.object(wide)) }
     }
+
+    /// A multipleOf whose remainder automaton would be huge is refused before it is built (the
+    /// JSON-Schema-Test-Suite's integer `multipleOf: 0.123456789`, i.e. integer multiples of
+    /// 123,456,789, grew to 23 GB), while the same divisor between two bounds is listed exactly.
+    @Test func hugeMultipleOfIsRefusedBeforeAllocating() throws {
+        for text in [#"{"type": "integer", "multipleOf": 0.123456789}"#, #"{"multipleOf": 123456789}"#,
+                     #"{"type": "integer", "multipleOf": 123456789, "minimum": -5}"#, #"{"multipleOf": 9.9999e-1, "minimum": 0}"#,
+                     #"{"multipleOf": 7, "allOf": [{"multipleOf": 65537}, {"multipleOf": 131}]}"#] {
+            let schema = try JSONValue.parse(text)
+            do {
+                let g = try JSONSchemaGrammar.compile(schema)
+                Issue.record("\(text) compiled to \(g.rules.count) rules")
+            } catch let e as JSONSchemaGrammarError {
+                #expect(e.keyword == "multipleOf", "\(text): \(e)")
+                #expect(e.pointer.hasSuffix("/multipleOf"), "\(text): \(e)")
+            }
+        }
+        let bounded = try JSONValue.parse(#"{"type": "integer", "multipleOf": 0.123456789, "minimum": -300000000, "maximum": 1000000000}"#)
+        let validator = try SchemaValidator(schema: bounded)
+        let r = ReferenceRecognizer(try JSONSchemaGrammar.compile(bounded))
+        for text in ["0", "123456789", "-246913578", "987654312", "1", "123456788", "-370370367", "1111111101", "246913578.5"] {
+            let v = try JSONValue.parse(text)
+            #expect(r.accepts(text) == validator.isValid(v), "\(text)")
+        }
+        #expect(r.accepts("987654312") && !r.accepts("123456790"))
+    }
 }
 
 /// Random schemas and instances built from a small vocabulary of names and values, so that
