@@ -5,7 +5,16 @@ vocabulary, the same constraint and the same token ids as toolshell's own run.
 toolshell writes the vocabulary (token bytes in hex, special ids, end ids) and the instance's
 token ids to a JSON file and runs
 
-    python bench_mask_reference.py --vocab FILE (--schema F | --regex R | --gbnf F | --grammar F | --choice 'a|b')
+    python bench_mask_reference.py --vocab FILE (--schema F | --json-object | --regex R | --gbnf F | --grammar F | --choice 'a|b')
+                                   [--whitespace compact|flexible:N] [--any-order] [--strict-properties]
+
+JSON constraints get toolshell's layout: compact is xgrammar's any_whitespace=False with
+separators (",", ":") and llguidance's whitespace_flexible false with the same separators;
+flexible:N is any whitespace run of at most N bytes in both (max_whitespace_cnt, and a
+whitespace_pattern); additional properties are allowed unless --strict-properties (xgrammar's
+strict_mode follows it; llguidance gets "additionalProperties": false where a schema object
+declares properties and says nothing). --any-order is xgrammar's any_order; llguidance has
+no such option and is not run then.
 
 The script prints one JSON object: for each engine that imports, compile ms (median of 5) and
 per-token mask µs (median, p90, p99, max) along the instance, the first mask of each step
@@ -57,7 +66,29 @@ def constraint(args):
     raise SystemExit("no constraint given")
 
 
-def run_xgrammar(tokens, special, eog, ids, kind, text):
+def layout_of(args):
+    """toolshell's JSON layout: (flexible, max run or None, any order, strict)."""
+    w = args.whitespace or "compact"
+    if w == "compact":
+        return {"flexible": False, "max_run": None, "any_order": args.any_order, "strict": args.strict_properties}
+    run = int(w.split(":", 1)[1]) if ":" in w else 20
+    return {"flexible": True, "max_run": run, "any_order": args.any_order, "strict": args.strict_properties}
+
+
+def strict_schema(node):
+    """A copy of a schema where objects that declare properties and say nothing about others
+    take no others (toolshell's --strict-properties)."""
+    if isinstance(node, list):
+        return [strict_schema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: strict_schema(v) for k, v in node.items()}
+    if "properties" in node and "additionalProperties" not in node:
+        out["additionalProperties"] = False
+    return out
+
+
+def run_xgrammar(tokens, special, eog, ids, kind, text, layout):
     import xgrammar as xgr
     encoded = [b"" if i in special or i in eog else t for i, t in enumerate(tokens)]
     info = xgr.TokenizerInfo(encoded, xgr.VocabType.RAW, vocab_size=len(tokens), stop_token_ids=eog)
@@ -67,7 +98,12 @@ def run_xgrammar(tokens, special, eog, ids, kind, text):
         compiler = xgr.GrammarCompiler(info, max_threads=1, cache_enabled=False)
         t0 = time.perf_counter()
         if kind == "schema":
-            compiled = compiler.compile_json_schema(text, any_whitespace=True)
+            if layout["flexible"]:
+                compiled = compiler.compile_json_schema(text, any_whitespace=True, max_whitespace_cnt=layout["max_run"],
+                                                        strict_mode=layout["strict"], any_order=layout["any_order"])
+            else:
+                compiled = compiler.compile_json_schema(text, any_whitespace=False, separators=(",", ":"),
+                                                        strict_mode=layout["strict"], any_order=layout["any_order"])
         elif kind == "regex":
             compiled = compiler.compile_regex(text)
         elif kind == "gbnf":
@@ -120,12 +156,23 @@ class _Vocab:
         return out
 
 
-def run_llguidance(tokens, special, eog, ids, kind, text):
+def run_llguidance(tokens, special, eog, ids, kind, text, layout):
     import numpy as np
     import llguidance
     tok = llguidance.LLTokenizer(llguidance.TokenizerWrapper(_Vocab(tokens, special, eog)))
     if kind == "schema":
-        grammar = llguidance.grammar_from("json_schema", text)
+        if layout["any_order"]:
+            return {"error": "llguidance has no any-order option"}
+        schema = json.loads(text)
+        if layout["strict"]:
+            schema = strict_schema(schema)
+        if isinstance(schema, dict):
+            if layout["flexible"]:
+                options = {"whitespace_flexible": True, "whitespace_pattern": "[\\x20\\t\\n\\r]{0,%d}" % layout["max_run"]}
+            else:
+                options = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+            schema = dict(schema, **{"x-guidance": options})
+        grammar = llguidance.grammar_from("json_schema", json.dumps(schema))
     elif kind == "regex":
         grammar = llguidance.grammar_from("regex", text)
     elif kind == "gbnf":
@@ -164,6 +211,9 @@ def main():
     ap.add_argument("--choice")
     ap.add_argument("--structural-tag")
     ap.add_argument("--json-object", action="store_true")
+    ap.add_argument("--whitespace")
+    ap.add_argument("--any-order", action="store_true")
+    ap.add_argument("--strict-properties", action="store_true")
     args = ap.parse_args()
     if args.structural_tag:
         print(json.dumps({"xgrammar": {"error": "structural tags are not compared"},
@@ -174,7 +224,7 @@ def main():
     out = {}
     for name, fn in (("xgrammar", run_xgrammar), ("llguidance", run_llguidance)):
         try:
-            out[name] = fn(tokens, special, eog, ids, kind, text)
+            out[name] = fn(tokens, special, eog, ids, kind, text, layout_of(args))
         except Exception as e:  # an engine that is missing or refuses the grammar
             out[name] = {"error": f"{type(e).__name__}: {e}"}
     json.dump(out, sys.stdout)

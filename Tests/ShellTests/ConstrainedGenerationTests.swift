@@ -171,7 +171,9 @@ import Testing
         #expect(bad.stderr.contains("/format"))
     }
 
-    /// The shell's /choice, /regex and /grammar constrain chat replies through the matcher.
+    /// The shell's /choice, /regex, /grammar and /schema constrain chat replies through the
+    /// matcher; /schema replies are compact unless `/set json_whitespace flexible` (each gap then
+    /// holds at most json_whitespace_max whitespace bytes).
     @Test func shellConstraintCommandsConstrainReplies() throws {
         try #require(FileManager.default.fileExists(atPath: ModelTurnTests.modelPath),
                      "the default model is missing; run `make setup` to fetch it")
@@ -195,6 +197,14 @@ import Testing
         What is the capital of France?
         /expect content ^\\{"answer": (true|false)\\}$
         /expect json
+        /schema {"type":"object","properties":{"city":{"type":"string","maxLength":30}},"required":["city"],"additionalProperties":false}
+        What is the capital of France? Reply in JSON.
+        /expect content ^\\{"city":"[^"]*"\\}$
+        /set json_whitespace flexible
+        /set json_whitespace_max 1
+        What is the capital of France? Reply in JSON.
+        /expect json
+        /expect content ^\\{\\s?"city"\\s?:\\s?"[^"]*"\\s?\\}$
         """.write(toFile: dir + "/c.tsh", atomically: true, encoding: .utf8)
         let run = try runToolshell(["run", dir + "/c.tsh"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")

@@ -114,6 +114,6 @@ import Testing
         #expect(error["kind"]?.stringValue == "model")
         #expect(error["message"]?.stringValue?.contains("broken.gguf") == true)
         #expect(error["location"]?.stringValue?.hasSuffix("b.tsh:1") == true)
-        #expect(events.last?["text"]?.stringValue?.contains("seed               3") == true)
+        #expect(events.last?["text"]?.stringValue?.contains(paramLine("seed", "3")) == true)
     }
 }

@@ -315,12 +315,21 @@ import Testing
         let dir = NSTemporaryDirectory() + "toolshell-json-object-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let files = [("ok.json", "{\"a\": [1, {\"b\": null}], \"c\": \"\\u00e9\"}"), ("array.json", "[1, 2]"),
-                     ("open.json", "{\"a\": 1"), ("comma.json", "{\"a\": 1,}")]
+        let files = [("ok.json", "{\"a\":[1,{\"b\":null}],\"c\":\"\\u00e9\"}"), ("array.json", "[1,2]"),
+                     ("open.json", "{\"a\":1"), ("comma.json", "{\"a\":1,}"),
+                     ("spaced.json", "{\"a\": [1, {\"b\": null}],\n \"c\": \"\\u00e9\"}"), ("wide.json", "{\"a\":1,   \"b\":2}")]
         for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
-        let check = try runToolshell(["grammar", "check", "--json-object", "--model", "qwen2.5-coder-0.5b"] + files.map { dir + "/" + $0.0 })
-        #expect(check.status == 1, "\(check.stderr)")
-        let accepted = check.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map { $0["accepted"] }
-        #expect(accepted == [.bool(true), .bool(false), .bool(false), .bool(false)])
+        func verdicts(_ layout: [String]) throws -> [JSONValue?] {
+            let check = try runToolshell(["grammar", "check", "--json-object"] + layout + ["--model", "qwen2.5-coder-0.5b"] + files.map { dir + "/" + $0.0 })
+            #expect(check.status == 1, "\(check.stderr)")
+            return check.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map { $0["accepted"] }
+        }
+        // Compact by default: no whitespace between tokens at all.
+        #expect(try verdicts([]) == [.bool(true), .bool(false), .bool(false), .bool(false), .bool(false), .bool(false)])
+        // Flexible: runs of up to 20 bytes; with a bound of 2 (xgrammar's max_whitespace_cnt) a run of 3 is too long.
+        #expect(try verdicts(["--whitespace", "flexible"]) == [.bool(true), .bool(false), .bool(false), .bool(false), .bool(true), .bool(true)])
+        #expect(try verdicts(["--whitespace", "flexible:2"]) == [.bool(true), .bool(false), .bool(false), .bool(false), .bool(true), .bool(false)])
+        let bad = try runToolshell(["grammar", "check", "--json-object", "--whitespace", "roomy", "--model", "qwen2.5-coder-0.5b", dir + "/ok.json"])
+        #expect(bad.status == 2 && bad.stderr.contains("flexible:N"), "\(bad.stderr)")
     }
 }

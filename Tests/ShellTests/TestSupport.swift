@@ -179,3 +179,9 @@ struct BackgroundChild {
         return status
     }
 }
+
+/// A `/show params` line: the key padded to the longest setting key (json_strict_properties,
+/// 22 characters), a space, the value.
+func paramLine(_ key: String, _ value: String) -> String {
+    key + String(repeating: " ", count: 22 - key.count + 1) + value
+}

@@ -13,6 +13,7 @@ enum BenchMaskCommand {
                                 [--context-depth N] [--counter-horizon N]
 
     CONSTRAINT: \(ConstraintFlags.help)
+    \(ConstraintFlags.layoutHelp)
     Tokenizes the instance (a text the constraint accepts; for --choice the first option by
     default) with the model's tokenizer, then times the grammar compile and, along the
     instance, every token mask (the first pass fills the lazily built mask cache, the second
@@ -31,6 +32,7 @@ enum BenchMaskCommand {
         var python: String?
         var asJSON = false
         var options = MatcherOptions()
+        var layout = JSONSchemaGrammarOptions()
         var i = 0
         do {
             while i < arguments.count {
@@ -39,6 +41,8 @@ enum BenchMaskCommand {
                 if let s = try ConstraintFlags.parse(arguments, &i) {
                     spec = s
                     specArgs = Array(arguments[start...i])
+                } else if try ConstraintFlags.parseLayout(arguments, &i, into: &layout) {
+                    // a JSON layout flag: the reference run gets the same layout
                 } else {
                     switch a {
                     case "--model", "-m": model = try EngineCLI.value(arguments, &i, a)
@@ -93,7 +97,7 @@ enum BenchMaskCommand {
         do {
             for _ in 0..<5 {
                 t0 = clock.now
-                let grammar = try ConstraintGrammar.grammar(for: spec)
+                let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: ConstraintCompiler.specialTexts(spec, vocabulary), json: layout)
                 compiled = try CompiledGrammar(grammar, vocabulary: vocabulary, options: options)
                 compileMs.append((clock.now - t0).milliseconds)
             }
@@ -136,7 +140,7 @@ enum BenchMaskCommand {
         ]
         var reference: JSONValue?
         if let python {
-            reference = runReference(python: python, specArgs: specArgs, tokenizer: tokenizer, vocabulary: vocabulary, ids: ids)
+            reference = runReference(python: python, specArgs: specArgs + JSONLayout.flags(layout), tokenizer: tokenizer, vocabulary: vocabulary, ids: ids)
             if let reference {
                 fields.append(("reference", reference))
                 var ratios: [(String, JSONValue)] = []

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Grammar
 import Schema
 
 /// `toolshell complete --model M [options] PROMPT`: raw text completion (no chat template),
@@ -23,6 +24,7 @@ enum CompleteCommand: Subcommand {
       --grammar F | --gbnf F | --choice 'a|b' | --regex R | --schema F | --structural-tag F | --json-object
                         constrain the completion token by token (generation ends where the constraint is complete);
                         --json-object: any JSON object (OpenAI's response_format json_object)
+    \(ConstraintFlags.layoutHelp)
     """
 
     static func run(_ arguments: [String]) -> Int32 {
@@ -31,6 +33,7 @@ enum CompleteCommand: Subcommand {
         var topLogits = 0, json = false, stops: [String] = []
         var prompt: String?
         var spec: ConstraintSpec?
+        var layout = JSONSchemaGrammarOptions()
         do {
             var i = 0
             while i < arguments.count {
@@ -42,6 +45,7 @@ enum CompleteCommand: Subcommand {
                     i += 1
                     continue
                 }
+                if try ConstraintFlags.parseLayout(arguments, &i, into: &layout) { i += 1; continue }
                 switch a {
                 case "--max-tokens", "-n": maxTokens = try EngineCLI.int(arguments, &i, a, min: 0)
                 case "--temperature": temperature = try EngineCLI.float(arguments, &i, a)
@@ -80,7 +84,7 @@ enum CompleteCommand: Subcommand {
             if let spec {
                 do {
                     let vocabulary = GrammarVocabularies.make(tokenizer)
-                    constraint = GrammarTokenConstraint(try ConstraintCompiler().matcher(for: spec, vocabulary: vocabulary))
+                    constraint = GrammarTokenConstraint(try ConstraintCompiler().matcher(for: spec, vocabulary: vocabulary, json: layout))
                 } catch {
                     return EngineCLI.fail(name, error.humanText, code: 2)
                 }

@@ -21,6 +21,8 @@ enum GrammarCommand: Subcommand {
       --gbnf FILE             a GBNF grammar (llama.cpp's format; start rule `root`)
       --structural-tag FILE   a structural tag (xgrammar's JSON)
       --choice 'a|b|c'        exactly one of the options
+    with, for JSON,
+    \(ConstraintFlags.layoutHelp)
 
     Each INSTANCE file is tokenized with the model's tokenizer (special-token texts parsed)
     and fed to the grammar matcher token by token; every token is also checked against the
@@ -35,6 +37,7 @@ enum GrammarCommand: Subcommand {
             return EngineCLI.fail(name, "expected 'check' (see 'toolshell grammar --help')", code: 2)
         }
         var spec: ConstraintSpec?
+        var layout = JSONSchemaGrammarOptions()
         var model: String?
         var files: [String] = []
         var i = 1
@@ -44,6 +47,8 @@ enum GrammarCommand: Subcommand {
                 if let s = try ConstraintFlags.parse(arguments, &i) {
                     guard spec == nil else { throw EngineCLI.UsageError(message: "give one constraint") }
                     spec = s
+                } else if try ConstraintFlags.parseLayout(arguments, &i, into: &layout) {
+                    // a JSON layout flag
                 } else if a == "--model" || a == "-m" {
                     model = try EngineCLI.value(arguments, &i, a)
                 } else if a == "--help" || a == "-h" {
@@ -76,7 +81,7 @@ enum GrammarCommand: Subcommand {
         let vocabulary = GrammarVocabularies.make(tokenizer)
         let compiled: CompiledGrammar
         do {
-            let grammar = try ConstraintGrammar.grammar(for: spec)
+            let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: ConstraintCompiler.specialTexts(spec, vocabulary), json: layout)
             compiled = try CompiledGrammar(grammar, vocabulary: vocabulary)
         } catch let error as ShellError {
             return EngineCLI.fail(name, error.humanText, code: 2)
@@ -117,6 +122,27 @@ enum GrammarCommand: Subcommand {
 /// The constraint options shared by `grammar check`, `bench mask` and `complete`.
 enum ConstraintFlags {
     static let help = "--schema F | --json-object | --regex R | --grammar/--gbnf F | --structural-tag F | --choice 'a|b'"
+
+    /// Help lines for the JSON layout flags.
+    static let layoutHelp = """
+      --whitespace compact|flexible[:N]
+                              whitespace between JSON tokens (schema, json-object, structural-tag
+                              arguments): none (the default), or runs of at most N (default 20)
+      --any-order             an object's declared properties in any order
+      --strict-properties     objects take only declared properties unless the schema allows more
+    """
+
+    /// Parses the JSON layout option at `arguments[i]` into `options` (advancing past its value);
+    /// false when `arguments[i]` is not one.
+    static func parseLayout(_ arguments: [String], _ i: inout Int, into options: inout JSONSchemaGrammarOptions) throws -> Bool {
+        switch arguments[i] {
+        case "--whitespace": options.whitespace = try JSONLayout.whitespace(try EngineCLI.value(arguments, &i, "--whitespace"))
+        case "--any-order": options.propertyOrder = .any
+        case "--strict-properties": options.strictAdditionalProperties = true
+        default: return false
+        }
+        return true
+    }
 
     /// Parses the constraint option at `arguments[i]` (advancing past its value); nil when
     /// `arguments[i]` is not a constraint option.

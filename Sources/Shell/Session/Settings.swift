@@ -10,6 +10,8 @@ struct SettingSpec: Sendable {
         /// A list of strings: `/set stop "</s>" "\n\n"`; `/set stop` with no value clears it.
         case textList
         case flag
+        /// One of a fixed list of words.
+        case choice([String])
     }
 
     var key: String
@@ -39,6 +41,14 @@ let settingSpecs: [SettingSpec] = [
                 help: "bytes of tool output kept; a tool that prints more is stopped"),
     SettingSpec(key: "confirm_tools", kind: .flag, defaultValue: true,
                 help: "ask before running an --exec tool in the interactive shell (on/off)"),
+    SettingSpec(key: "json_whitespace", kind: .choice(["compact", "flexible"]), defaultValue: "compact",
+                help: "whitespace in constrained JSON (/schema, json-object, tool-call arguments): compact or flexible"),
+    SettingSpec(key: "json_whitespace_max", kind: .integer(0...1000), defaultValue: .integer(Int64(JSONLayout.defaultMaxWhitespace)),
+                help: "longest run of whitespace between JSON tokens when json_whitespace is flexible"),
+    SettingSpec(key: "json_property_order", kind: .choice(["declared", "any"]), defaultValue: "declared",
+                help: "order of an object's declared properties in constrained JSON: declared or any"),
+    SettingSpec(key: "json_strict_properties", kind: .flag, defaultValue: false,
+                help: "objects in constrained JSON take only declared properties unless the schema allows more (on/off)"),
 ]
 
 /// Current `/set` values, validated against `settingSpecs`.
@@ -87,6 +97,11 @@ struct Settings: Sendable {
             values[key] = .integer(v)
         case .text:
             values[key] = .string(word)
+        case .choice(let words):
+            guard words.contains(word) else {
+                throw ShellError(.usage, "\(key) takes \(words.joined(separator: " or ")), not '\(word)'")
+            }
+            values[key] = .string(word)
         case .flag:
             switch word.lowercased() {
             case "on", "true", "yes", "1": values[key] = true
@@ -100,7 +115,8 @@ struct Settings: Sendable {
 
     /// `key = value` lines for /show params.
     var description: String {
-        settingSpecs.map { spec in
+        let width = settingSpecs.map(\.key.count).max() ?? 0
+        return settingSpecs.map { spec in
             let value = self[spec.key]
             let shown: String
             switch value {
@@ -109,7 +125,7 @@ struct Settings: Sendable {
             case .bool(let b): shown = b ? "on" : "off"
             default: shown = value.jsonString(.compact)
             }
-            return "\(spec.key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(shown)"
+            return "\(spec.key.padding(toLength: width, withPad: " ", startingAt: 0)) \(shown)"
         }.joined(separator: "\n")
     }
 }

@@ -37,13 +37,64 @@ enum ConstraintSpec: Sendable {
     }
 }
 
+/// How every JSON constraint (a schema, json-object, the arguments of a structural tag's
+/// calls) is laid out: one policy, set by the CLI flags `--whitespace compact|flexible[:N]`,
+/// `--any-order`, `--strict-properties` or the shell's `/set json_*` keys. The default is
+/// compact (`{"a":1}`), no whitespace between tokens.
+enum JSONLayout {
+    /// The longest whitespace run between two JSON tokens under `flexible` without a count.
+    static let defaultMaxWhitespace = 20
+
+    /// Parses `compact`, `flexible` or `flexible:N`.
+    static func whitespace(_ word: String) throws(ShellError) -> JSONSchemaGrammarOptions.Whitespace {
+        if word == "compact" { return .compact }
+        if word == "flexible" { return .flexible(maxRun: defaultMaxWhitespace) }
+        if word.hasPrefix("flexible:"), let n = Int(word.dropFirst("flexible:".count)), (0...1000).contains(n) {
+            return .flexible(maxRun: n)
+        }
+        throw ShellError(.usage, "unknown whitespace '\(word)'",
+                         fix: "use compact, flexible or flexible:N (N: the longest whitespace run, 0…1000)")
+    }
+
+    /// The word `whitespace(_:)` reads back.
+    static func word(_ w: JSONSchemaGrammarOptions.Whitespace) -> String {
+        switch w {
+        case .compact: return "compact"
+        case .flexible(let n): return "flexible:\(n)"
+        }
+    }
+
+    /// The options the shell's `/set json_*` keys give.
+    static func options(_ settings: Settings) -> JSONSchemaGrammarOptions {
+        let flexible = settings.string("json_whitespace") == "flexible"
+        return JSONSchemaGrammarOptions(
+            whitespace: flexible ? .flexible(maxRun: settings.int("json_whitespace_max") ?? defaultMaxWhitespace) : .compact,
+            propertyOrder: settings.string("json_property_order") == "any" ? .any : .declared,
+            strictAdditionalProperties: settings.bool("json_strict_properties"))
+    }
+
+    /// A text that tells option sets apart (for grammar reuse).
+    static func key(_ o: JSONSchemaGrammarOptions) -> String {
+        "\(word(o.whitespace)),\(o.propertyOrder == .any ? "any" : "declared"),\(o.strictAdditionalProperties ? "strict" : "open")"
+    }
+
+    /// The command-line flags that give `o` (for a reference run of the same constraint).
+    static func flags(_ o: JSONSchemaGrammarOptions) -> [String] {
+        var out = ["--whitespace", word(o.whitespace)]
+        if o.propertyOrder == .any { out.append("--any-order") }
+        if o.strictAdditionalProperties { out.append("--strict-properties") }
+        return out
+    }
+}
+
 /// The one place where a constraint becomes grammar IR: every input compiler is dispatched
 /// from `grammar(for:)`.
 enum ConstraintGrammar {
     /// The grammar for `spec`; errors name the place in the input and the fix.
     /// `specialTokens`: texts of the vocabulary's special tokens (structural-tag markers that
-    /// are one of them must be that token).
-    static func grammar(for spec: ConstraintSpec, specialTokens: Set<String> = []) throws(ShellError) -> Grammar {
+    /// are one of them must be that token). `json`: the layout of JSON constraints.
+    static func grammar(for spec: ConstraintSpec, specialTokens: Set<String> = [],
+                        json: JSONSchemaGrammarOptions = .init()) throws(ShellError) -> Grammar {
         switch spec {
         case .choice(let options):
             guard !options.isEmpty else { throw ShellError(.usage, "a choice needs at least one option", fix: "give options separated by |, e.g. yes|no") }
@@ -57,16 +108,19 @@ enum ConstraintGrammar {
                 throw ShellError(.input, "regular expression '\(pattern)': \(error)", fix: "rewrite the pattern without the construct named")
             }
         case .schema(let schema):
-            do { return try JSONSchemaGrammar.compile(schema) } catch let e as JSONSchemaGrammarError {
+            do { return try JSONSchemaGrammar.compile(schema, options: json) } catch let e as JSONSchemaGrammarError {
                 throw ShellError(.input, "schema \(e.pointer.isEmpty ? "(root)" : e.pointer): keyword '\(e.keyword)' cannot be enforced exactly: \(e.message)",
                                  fix: "drop or rewrite '\(e.keyword)' at \(e.pointer.isEmpty ? "(root)" : e.pointer)")
             } catch {
                 throw ShellError(.input, "schema: \(error)", fix: "check the schema")
             }
         case .jsonObject:
-            return BuiltinGrammars.json(objectOnly: true)
+            switch json.whitespace {
+            case .compact: return BuiltinGrammars.json(objectOnly: true, maxWhitespace: 0)
+            case .flexible(let n): return BuiltinGrammars.json(objectOnly: true, maxWhitespace: n)
+            }
         case .structuralTag(let tag):
-            do { return try StructuralTagGrammar.compile(tag, specialTokens: specialTokens) } catch let e as StructuralTagError {
+            do { return try StructuralTagGrammar.compile(tag, specialTokens: specialTokens, schemaOptions: json) } catch let e as StructuralTagError {
                 throw ShellError(.input, "structural tag \(e.path.isEmpty ? "(root)" : e.path): \(e.message)",
                                  fix: "change the format at \(e.path.isEmpty ? "(root)" : e.path)")
             } catch {
@@ -124,19 +178,22 @@ final class GrammarTokenConstraint: TokenConstraint {
 /// Compiles constraints against a vocabulary, keeping the last few compiled grammars (and
 /// their mask caches) for the next turn.
 final class ConstraintCompiler {
+    /// The special-token texts a structural tag's markers may stand for (none for other constraints).
+    static func specialTexts(_ spec: ConstraintSpec, _ vocabulary: TokenVocabulary) -> Set<String> {
+        guard case .structuralTag = spec else { return [] }
+        return Set(vocabulary.specialIDs.map { String(decoding: vocabulary.tokenBytes[Int($0)], as: UTF8.self) })
+    }
+
     private var recent: [(key: String, compiled: CompiledGrammar)] = []
 
-    /// A fresh matcher for `spec` over `vocabulary`.
-    func matcher(for spec: ConstraintSpec, vocabulary: TokenVocabulary) throws(ShellError) -> GrammarMatcher {
-        let key = spec.cacheKey
+    /// A fresh matcher for `spec` over `vocabulary`, JSON laid out as `json` says.
+    func matcher(for spec: ConstraintSpec, vocabulary: TokenVocabulary,
+                 json: JSONSchemaGrammarOptions = .init()) throws(ShellError) -> GrammarMatcher {
+        let key = spec.cacheKey + "\u{0}" + JSONLayout.key(json)
         if let hit = recent.first(where: { $0.key == key && $0.compiled.vocabulary === vocabulary }) {
             return GrammarMatcher(hit.compiled)
         }
-        var specials: Set<String> = []
-        if case .structuralTag = spec {
-            specials = Set(vocabulary.specialIDs.map { String(decoding: vocabulary.tokenBytes[Int($0)], as: UTF8.self) })
-        }
-        let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: specials)
+        let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: Self.specialTexts(spec, vocabulary), json: json)
         let compiled: CompiledGrammar
         do { compiled = try CompiledGrammar(grammar, vocabulary: vocabulary) } catch {
             throw ShellError(.input, "the constraint cannot be used: \(error)")
@@ -159,10 +216,12 @@ extension EngineModel {
             // tag: the reply starts with the call marker, the arguments follow the tool's schema, and
             // after the call(s) the model may end.
             if request.forceToolCall, let tag = request.structuralTag {
-                return GrammarTokenConstraint(try compiler.matcher(for: .structuralTag(tag), vocabulary: vocabulary))
+                return GrammarTokenConstraint(try compiler.matcher(for: .structuralTag(tag), vocabulary: vocabulary,
+                                                                   json: JSONLayout.options(request.settings)))
             }
             guard let constraint = request.constraint else { return nil }
-            return GrammarTokenConstraint(try compiler.matcher(for: ConstraintSpec(constraint), vocabulary: vocabulary))
+            return GrammarTokenConstraint(try compiler.matcher(for: ConstraintSpec(constraint), vocabulary: vocabulary,
+                                                               json: JSONLayout.options(request.settings)))
         }
     }
 }
