@@ -2,7 +2,8 @@ import Schema
 
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
-/// Formats: `const_string`, `json_schema` (styles `json` and `qwen_xml`, `any_order`),
+/// Formats: `const_string`, `json_schema` (style `json`, or an XML style of `XMLParameterStyle`;
+/// `any_order`),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
 /// `tags_with_separator`. Free text ends at the first occurrence of what may end it (the
@@ -133,11 +134,12 @@ struct StructuralTagCompiler {
             if f["any_order"]?.boolValue == true { options.propertyOrder = .any }
             let style = type == "qwen_xml_parameter" ? "qwen_xml" : (f["style"]?.stringValue ?? "json")
             do {
-                switch style {
-                case "json": return embed(try JSONSchemaGrammar.compile(schema, options: options))
-                case "qwen_xml": return try qwenXMLParameters(schema, options: options, path: path)
-                default: throw err(path, "json_schema style \(style) is not supported")
+                if style == "json" { return embed(try JSONSchemaGrammar.compile(schema, options: options)) }
+                guard let xml = XMLParameterStyle.all[style] else {
+                    throw err(path + "/style", "json_schema style \(style) is not supported; use json, "
+                              + XMLParameterStyle.all.keys.sorted().joined(separator: ", "))
                 }
+                return try xmlParameters(schema, style: xml, options: options, path: path)
             } catch let e as JSONSchemaGrammarError {
                 throw err(path + "/json_schema" + e.pointer, e.description)
             }
@@ -196,54 +198,6 @@ struct StructuralTagCompiler {
         default:
             throw err(path, "format type \(type) is not supported")
         }
-    }
-
-    /// Qwen3-Coder's XML parameters (`<parameter=NAME>` value `</parameter>`, newlines around
-    /// the value optional) for an object schema: declared properties in order, required ones
-    /// present. Unconstrained strings are raw text (up to `</parameter>`), string enums their
-    /// raw values, everything else JSON under the property's schema.
-    mutating func qwenXMLParameters(_ schema: JSONValue, options: JSONSchemaGrammarOptions, path: String) throws -> GrammarExpr {
-        let sc = SchemaCompiler(root: schema, options: options)
-        let rootC = try sc.parse(SubSchema(value: schema, pointer: ""))
-        if let t = rootC.types, !t.contains("object") { throw err(path + "/json_schema", "qwen_xml_parameter needs an object schema") }
-        if !rootC.disjunctions.isEmpty || !rootC.nots.isEmpty || !rootC.patternProperties.isEmpty || rootC.minProperties > 0
-            || rootC.maxProperties != nil || !rootC.propertyNames.isEmpty {
-            throw err(path + "/json_schema", "qwen_xml_parameter supports properties, required and additionalProperties only")
-        }
-        for r in rootC.required where !rootC.properties.contains(where: { $0.0 == r }) {
-            throw err(path + "/json_schema/required", "required property \(r) is not declared")
-        }
-        let nl = GrammarExpr.repeat(.literal("\n"), min: 0, max: 1)
-        var values: [(name: String, value: GrammarExpr, required: Bool)] = []
-        var jsonRules: [(Int, Int)] = []   // (index in `values`, rule in sc)
-        for (name, subs) in rootC.properties {
-            var c = Constraints()
-            for s in subs { c = try sc.merge(c, sc.parse(s)) }
-            let close = GrammarExpr.literal("</parameter>")
-            let value: GrammarExpr
-            let onlyString = c.types == ["string"] && !c.hasKeyword(forType: "string") && c.disjunctions.isEmpty && c.nots.isEmpty
-            if onlyString && c.enumValues == nil {
-                value = freeText(avoid: [], terminators: ["</parameter>"], tags: [], canEnd: false, mode: .plain)
-            } else if let e = c.enumValues, e.allSatisfy({ $0.stringValue != nil }), c.types.map({ $0 == ["string"] }) ?? true,
-                      c.disjunctions.isEmpty, c.nots.isEmpty, !c.hasKeyword(forType: "string") {
-                value = .sequence([nl, .choice(e.map { .literal($0.stringValue!) }), nl, close])
-            } else {
-                jsonRules.append((values.count, try sc.ruleFor(subs)))
-                value = .empty
-            }
-            values.append((name, value, rootC.required.contains(name)))
-        }
-        // Bring the schema compiler's rules in.
-        let offset = appendRules(sc.rules)
-        for (i, rule) in jsonRules {
-            values[i].value = .sequence([nl, .rule(rule + offset), nl, .literal("</parameter>")])
-        }
-        var parts: [GrammarExpr] = [nl]
-        for v in values {
-            let one = GrammarExpr.sequence([.literal("<parameter=" + v.name + ">"), v.value, nl])
-            parts.append(v.required ? one : .repeat(one, min: 0, max: 1))
-        }
-        return .sequence(parts)
     }
 
     mutating func tag(_ f: JSONValue, path: String) throws -> GrammarExpr {

@@ -21,7 +21,8 @@ import Schema
 ///                  | {"style": "nested_xml", "tag_prefix": "NS", "name_end": "\">", "call_end_tag": "invoke"},
 ///       "structural_tag": {"triggers": ["<call>"], "section": {"begin": "…", "end": "…", "separator": "…"},
 ///                          "call_begin": "<call>{name}", "call_end": "</call>",
-///                          "arguments": "json_schema" | "qwen_xml_parameter" | "any_text"}}]}
+///                          "arguments": "json_schema" | "qwen_xml_parameter" | "glm_xml" | "minimax_xml"
+///                                       | "deepseek_xml" | "kimi_k3_xml" | "any_text"}}]}
 ///
 /// Every mistake (a wrong type, an unknown field, markers the engine cannot tell apart) is reported
 /// with the file, the JSON pointer of the offending value and what to write instead.
@@ -135,13 +136,7 @@ public enum DeclarativeFormats {
         }
         o["call_begin"] = .string(s.callBegin)
         o["call_end"] = .string(s.callEnd)
-        let name: String
-        switch s.arguments {
-        case .jsonSchema: name = "json_schema"
-        case .qwenXMLParameters: name = "qwen_xml_parameter"
-        case .anyText: name = "any_text"
-        }
-        o["arguments"] = .string(name)
+        o["arguments"] = .string(s.arguments.rawValue)
         return .object(o)
     }
 
@@ -401,12 +396,9 @@ public enum DeclarativeFormats {
         func structuralTag(_ s: JSONValue, _ p: String) throws(ToolParserError) -> StructuralTagTemplate {
             try known(s, p, ["triggers", "section", "call_begin", "call_end", "arguments"])
             let argsName = try string(s["arguments"], p + "/arguments") ?? "json_schema"
-            let args: StructuralTagTemplate.Arguments
-            switch argsName {
-            case "json_schema": args = .jsonSchema
-            case "qwen_xml_parameter": args = .qwenXMLParameters
-            case "any_text": args = .anyText
-            default: throw error(p + "/arguments", "unknown '\(argsName)'; use json_schema, qwen_xml_parameter or any_text")
+            guard let args = StructuralTagTemplate.Arguments(rawValue: argsName) else {
+                throw error(p + "/arguments", "unknown '\(argsName)'; use one of "
+                            + StructuralTagTemplate.Arguments.allCases.map(\.rawValue).joined(separator: ", "))
             }
             var section: (begin: String, end: String, separator: String)?
             if let sec = try object(s["section"], p + "/section", "{\"begin\": …, \"end\": …, \"separator\": …}") {

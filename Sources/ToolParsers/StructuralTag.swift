@@ -4,13 +4,22 @@ import Schema
 /// structural-tag JSON (`{"type":"structural_tag","format":{…}}`).
 public struct StructuralTagTemplate: Sendable, Equatable {
     /// How a call's arguments are written between its begin and end.
-    public enum Arguments: String, Sendable {
+    /// (The raw value is the name in a format file's `arguments`.)
+    public enum Arguments: String, Sendable, CaseIterable {
         /// JSON matching the tool's parameters schema.
-        case jsonSchema
+        case jsonSchema = "json_schema"
         /// Qwen3-Coder XML parameters (xgrammar's `qwen_xml_parameter`) for the parameters schema.
-        case qwenXMLParameters
+        case qwenXMLParameters = "qwen_xml_parameter"
+        /// GLM 4.5+ `<arg_key>K</arg_key><arg_value>V</arg_value>` (xgrammar's `glm_xml` style).
+        case glmXML = "glm_xml"
+        /// MiniMax M2 `<parameter name="K">V</parameter>` (xgrammar's `minimax_xml` style).
+        case minimaxXML = "minimax_xml"
+        /// DeepSeek DSML `<｜DSML｜parameter name="K" string="true|false">V</｜DSML｜parameter>` (`deepseek_xml`).
+        case deepseekXML = "deepseek_xml"
+        /// Kimi K3 `<|open|>argument key="K" type="T"<|sep|>V<|close|>argument<|sep|>` (`kimi_k3_xml`).
+        case kimiK3XML = "kimi_k3_xml"
         /// Free text up to the call's end (formats whose argument syntax xgrammar cannot express).
-        case anyText
+        case anyText = "any_text"
     }
 
     /// Text that starts tool calls in free text (each a prefix of the begin of the tags it opens).
@@ -52,6 +61,8 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             switch arguments {
             case .jsonSchema: content = ["type": "json_schema", "json_schema": schema]
             case .qwenXMLParameters: content = ["type": "qwen_xml_parameter", "json_schema": schema]
+            case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML:
+                content = ["type": "json_schema", "json_schema": schema, "style": .string(arguments.rawValue)]
             case .anyText: content = ["type": "any_text"]
             }
             return .object(JSONObject([

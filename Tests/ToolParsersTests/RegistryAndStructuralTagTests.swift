@@ -54,6 +54,49 @@ import Schema
         #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == args, "\(format.name)")
         #expect(out.content.trimmedSpaces.isEmpty, "\(format.name): \(out.content.debugDescription)")
     }
+
+    /// Formats whose structural tag writes arguments in one of xgrammar's XML styles: a call
+    /// written in that style (strings raw, other values as JSON, the spelling xgrammar's style
+    /// grammars accept, see Tests/Fixtures/structural-tags/xml-styles.json) is read back by the
+    /// same format's parser with the same arguments.
+    @Test(arguments: ToolParserRegistry.builtIn.all.filter { f in
+        guard let a = f.structural?.arguments else { return false }
+        return [.glmXML, .minimaxXML, .deepseekXML, .kimiK3XML].contains(a)
+    })
+    func xmlStyledTextParsesBack(_ format: ToolParserFormat) throws {
+        let template = try #require(format.structural)
+        guard case .object(let args) = FormatRendering.richArguments else { return }
+        var body = ""
+        for (key, value) in args {
+            let text = value.stringValue ?? value.jsonString(.compact)
+            switch template.arguments {
+            case .glmXML: body += "<arg_key>\(key)</arg_key><arg_value>\(text)</arg_value>"
+            case .minimaxXML: body += "<parameter name=\"\(key)\">\(text)</parameter>\n"
+            case .deepseekXML:
+                body += "<\u{FF5C}DSML\u{FF5C}parameter name=\"\(key)\" string=\"\(value.stringValue != nil)\">\(text)</\u{FF5C}DSML\u{FF5C}parameter>\n"
+            case .kimiK3XML:
+                let type: String
+                switch value {
+                case .string: type = "string"
+                case .integer, .number: type = "number"
+                case .bool: type = "boolean"
+                case .null: type = "null"
+                case .array: type = "array"
+                case .object: type = "object"
+                }
+                body += "<|open|>argument key=\"\(key)\" type=\"\(type)\"<|sep|>\(text)<|close|>argument<|sep|>"
+            default: Issue.record("\(format.name): not an XML style")
+            }
+        }
+        var call = template.callBegin.replacingOccurrences(of: "{name}", with: "get_weather") + body + template.callEnd
+        if let section = template.section { call = section.begin + call + section.end }
+        let parser = try format.makeParser(tools: Self.tools, options: ToolParserOptions(startsInReasoning: false))
+        let out = parser.parse(call)
+        #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(format.name): \(call.debugDescription)")
+        #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == FormatRendering.richArguments,
+                "\(format.name): \(out.toolCalls.first?.arguments ?? "")")
+        #expect(out.content.trimmedSpaces.isEmpty, "\(format.name): \(out.content.debugDescription)")
+    }
 }
 
 extension ToolParserFormat: CustomTestStringConvertible {

@@ -53,7 +53,7 @@ extension BuiltInFormats {
                 section: (begin: "<｜DSML｜\(block)>\n", end: "</｜DSML｜\(block)>", separator: ""),
                 callBegin: "<｜DSML｜invoke name=\"{name}\">\n",
                 callEnd: "</｜DSML｜invoke>\n",
-                arguments: .anyText))
+                arguments: .deepseekXML))
     }
 
     static let deepseekV32 = dsml(name: "deepseek_v32", block: "function_calls",

@@ -16,5 +16,5 @@ extension BuiltInFormats {
             section: (begin: "<|open|>tools<|sep|>", end: "<|close|>tools<|sep|>", separator: ""),
             callBegin: "<|open|>call tool=\"{name}\" index=\"1\"<|sep|>",
             callEnd: "<|close|>call<|sep|>",
-            arguments: .anyText))
+            arguments: .kimiK3XML))
 }

@@ -16,5 +16,5 @@ extension BuiltInFormats {
             section: (begin: "<minimax:tool_call>\n", end: "</minimax:tool_call>", separator: "\n"),
             callBegin: "<invoke name=\"{name}\">\n",
             callEnd: "</invoke>",
-            arguments: .anyText))
+            arguments: .minimaxXML))
 }

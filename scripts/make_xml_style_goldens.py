@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Goldens for the XML-like json_schema styles of structural tags (Tests/GrammarTests/
+XMLParameterStyleTests): xgrammar's verdict, accept or reject, on texts written in each style
+for one schema, in strict and non-strict mode.
+
+xgrammar builds each style's grammar (`xgrammar.testing._json_schema_to_ebnf` with
+`json_format=STYLE`, compact JSON separators) and a byte-level matcher walks each text. Run with
+a Python that has xgrammar (0.2.9 made the committed file):
+
+    /work/venvs/grammar-ref/bin/python scripts/make_xml_style_goldens.py > Tests/Fixtures/structural-tags/xml-styles.json
+"""
+import json
+from importlib.metadata import version
+
+import xgrammar as xgr
+from xgrammar.testing import _json_schema_to_ebnf
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "days": {"type": "integer", "minimum": 1},
+        "unit": {"enum": ["c", "f"]},
+        "code": {"type": "string", "maxLength": 3},
+        "opts": {"type": "object", "properties": {"x": {"type": "boolean"}}, "required": ["x"]},
+        "tags": {"type": "array", "items": {"type": "integer"}},
+    },
+    "required": ["city", "days"],
+}
+
+DSML = "\uff5cDSML\uff5c"
+
+
+def param(style, name, value, kind):
+    """`name` = `value` in `style`; kind: "string" (raw), "number", "boolean", "object", "array"."""
+    if style == "qwen_xml":
+        return f"<parameter={name}>{value}</parameter>"
+    if style == "minimax_xml":
+        return f'<parameter name="{name}">{value}</parameter>'
+    if style == "glm_xml":
+        return f"<arg_key>{name}</arg_key><arg_value>{value}</arg_value>"
+    if style == "deepseek_xml":
+        flag = "true" if kind == "string" else "false"
+        return f'<{DSML}parameter name="{name}" string="{flag}">{value}</{DSML}parameter>'
+    if style == "kimi_k3_xml":
+        return f'<|open|>argument key="{name}" type="{kind}"<|sep|>{value}<|close|>argument<|sep|>'
+    raise ValueError(style)
+
+
+def texts(style):
+    p = lambda n, v, k: param(style, n, v, k)
+    city, days = p("city", "Paris, France", "string"), p("days", "3", "number")
+    out = {
+        "required only": city + days,
+        "newlines between": "\n" + city + "\n" + days + "\n",
+        "raw string keeps spaces": p("city", " New York\n", "string") + days,
+        "json value in whitespace": city + p("days", "\n3\n", "number"),
+        "all declared in order": city + days + p("unit", "c", "string") + p("code", "ab", "string")
+        + p("opts", '{"x":true}', "object") + p("tags", "[1,2]", "array"),
+        "missing required": city,
+        "wrong order": days + city,
+        "days below minimum": city + p("days", "0", "number"),
+        "days not a number": city + p("days", "three", "number"),
+        "enum raw": city + days + p("unit", "f", "string"),
+        "enum quoted": city + days + p("unit", '"f"', "string"),
+        "enum unknown": city + days + p("unit", "k", "string"),
+        "bounded string at bound": city + days + p("code", "abc", "string"),
+        "bounded string too long": city + days + p("code", "abcd", "string"),
+        "object missing its required key": city + days + p("opts", "{}", "object"),
+        "array of strings": city + days + p("tags", '["a"]', "array"),
+        "unknown parameter": city + days + p("extra", "hello", "string"),
+        "unknown parameter as json": city + days + p("extra", "[1]", "array"),
+        "parameter twice": city + city + days,
+        "empty": "",
+    }
+    if style == "deepseek_xml":
+        out["string flag false on a string"] = p("city", "Paris", "number") + days
+        out["string flag true on a number"] = city + p("days", "3", "string")
+    if style == "kimi_k3_xml":
+        out["integer written as integer type"] = city + p("days", "3", "integer")
+        out["type string on a number"] = city + p("days", "3", "string")
+    return out
+
+
+def accepts(grammar, text):
+    m = xgr.GrammarMatcher(grammar, terminate_without_stop_token=True)
+    for b in text.encode():
+        if not m.accept_token(b):
+            return False
+    return m.is_terminated() or m.accept_token(256)
+
+
+def main():
+    tokens = [bytes([i]) for i in range(256)] + [b""]
+    info = xgr.TokenizerInfo(tokens, xgr.VocabType.RAW, vocab_size=257, stop_token_ids=[256])
+    compiler = xgr.GrammarCompiler(info, cache_enabled=False)
+    cases = []
+    for style in ["qwen_xml", "minimax_xml", "glm_xml", "deepseek_xml", "kimi_k3_xml"]:
+        for strict in [True, False]:
+            ebnf = _json_schema_to_ebnf(json.dumps(SCHEMA), json_format=style, any_whitespace=False,
+                                        separators=(",", ":"), strict_mode=strict)
+            grammar = compiler.compile_grammar(ebnf)
+            for name, text in texts(style).items():
+                cases.append({"style": style, "strict": strict, "name": name, "text": text, "accepted": accepts(grammar, text)})
+    print(json.dumps({"generator": "xgrammar " + version("xgrammar"), "schema": SCHEMA, "cases": cases}, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
