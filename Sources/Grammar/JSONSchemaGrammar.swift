@@ -131,7 +131,7 @@ struct Constraints {
 private let allTypes: Set<String> = ["null", "boolean", "object", "array", "string", "number"]
 
 /// Keywords with no effect on validity.
-private let annotationKeywords: Set<String> = [
+let annotationKeywords: Set<String> = [
     "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$comment", "$defs", "definitions", "$vocabulary",
     "title", "description", "default", "examples", "example", "deprecated", "readOnly", "writeOnly",
     "contentEncoding", "contentMediaType", "contentSchema",
@@ -166,6 +166,7 @@ final class SchemaCompiler {
     /// Nesting of `compile` calls (subschemas and alternatives together).
     static let maxCompileDepth = 200
     var compileDepth = 0
+    var disjointDepth = 0
     var depth = 0
 
     init(root: JSONValue, options: JSONSchemaGrammarOptions) {
@@ -607,24 +608,56 @@ final class SchemaCompiler {
                 let m = try merge(rest, parse(b))
                 branches.append(m)
             }
-            if d.exclusive {
-                for i in branches.indices {
-                    for j in branches.indices where j > i {
-                        if !disjoint(branches[i], branches[j]) {
-                            throw fail("oneOf", d.pointer, "branches \(i) and \(j) may both match, so exactly-one cannot be enforced")
-                        }
-                    }
-                }
-            }
             if branches.count > 64 && c.disjunctions.count > 1 {
                 throw fail(d.exclusive ? "oneOf" : "anyOf", d.pointer, "nested alternatives expand to too many branches")
             }
-            return .choice(try branches.map { try compile($0) })
+            // oneOf: branches that may overlap exclude each other through their complements
+            // (exactly one of A, B: A and not B, or B and not A).
+            var overlapping = [[Int]](repeating: [], count: branches.count)
+            var overlap: (Int, Int)? = nil
+            if d.exclusive {
+                for i in branches.indices {
+                    for j in branches.indices where j > i && !disjoint(branches[i], branches[j]) {
+                        overlapping[i].append(j); overlapping[j].append(i)
+                        if overlap == nil { overlap = (i, j) }
+                    }
+                }
+            }
+            guard let (oi, oj) = overlap else { return .choice(try branches.map { try compile($0) }) }
+            do {
+                for i in branches.indices {
+                    for j in overlapping[i] {
+                        let b = d.branches[j]
+                        guard let comp = try complement(b) else {
+                            throw fail("oneOf", b.pointer, "branch \(j) has no exact complement (a keyword such as pattern, format, additionalProperties or items)")
+                        }
+                        branches[i] = try merge(branches[i], parse(SubSchema(value: comp, pointer: complementPointer(b.pointer))))
+                    }
+                }
+                return .choice(try branches.map { try compile($0) })
+            } catch let e as JSONSchemaGrammarError {
+                throw fail("oneOf", d.pointer, "branches \(oi) and \(oj) may both match, and excluding one from the other fails: \(e.message) (at \(e.pointer.isEmpty ? "(root)" : e.pointer))")
+            }
         }
         if let values = c.enumValues { return try compileEnum(values, c) }
         var types = c.types ?? allTypes
         var c = c
-        try applyNots(&c, &types)
+        do {
+            var trial = c, trialTypes = types
+            try applyNots(&trial, &trialTypes)
+            c = trial; types = trialTypes
+        } catch let e as JSONSchemaGrammarError where e.keyword == "not" {
+            // A `not` beyond types, constants and one required property: its complement, when
+            // every keyword of it has one (the original error otherwise).
+            guard let i = c.nots.firstIndex(where: { $0.pointer == e.pointer }),
+                  let comp = try? complement(c.nots[i]), comp != ["not": c.nots[i].value] else { throw e }
+            var rewritten = c
+            let n = rewritten.nots.remove(at: i)
+            do {
+                rewritten = try merge(rewritten, parse(SubSchema(value: comp, pointer: complementPointer(n.pointer))))
+                return try compile(rewritten)
+            } catch is JSONSchemaGrammarError { throw e }
+        }
         if let values = c.enumValues { return try compileEnum(values, c) }
         var alts: [GrammarExpr] = []
         for t in ["null", "boolean", "object", "array", "string", "number", "integer"] where types.contains(t) {
@@ -670,8 +703,36 @@ final class SchemaCompiler {
                 if let va = constValues(a, r), let vb = constValues(b, r), !overlap(va, vb) { return true }
             }
             if a.required.contains(where: { forbids(b, $0) }) || b.required.contains(where: { forbids(a, $0) }) { return true }
+            // A property one side requires whose values the two sides keep apart (e.g. a string
+            // on one side, and on the other a null through patternProperties).
+            if disjointDepth < 4 {
+                disjointDepth += 1
+                defer { disjointDepth -= 1 }
+                for (x, y) in [(a, b), (b, a)] {
+                    for r in x.required {
+                        guard let sx = valueSchemas(x, r), let sy = valueSchemas(y, r), !sx.isEmpty, !sy.isEmpty else { continue }
+                        guard let cx = try? sx.reduce(Constraints(), { try merge($0, parse($1)) }),
+                              let cy = try? sy.reduce(Constraints(), { try merge($0, parse($1)) }) else { continue }
+                        if cx.disjunctions.isEmpty && cy.disjunctions.isEmpty && disjoint(cx, cy) { return true }
+                    }
+                }
+            }
         }
         return false
+    }
+
+    /// Schemas that a property `name` of an object must satisfy under `c` (a subset of them
+    /// when patterns cannot be matched); nil when unknown.
+    private func valueSchemas(_ c: Constraints, _ name: String) -> [SubSchema]? {
+        if let (_, subs) = c.properties.first(where: { $0.0 == name }) { return subs }
+        var out: [SubSchema] = []
+        var matched = false
+        for (pat, subs, ptr) in c.patternProperties {
+            guard let m = try? regex(pat, ptr).matches(name, search: true) else { return nil }
+            if m { out += subs; matched = true }
+        }
+        if !matched, let add = c.additional { out += add }
+        return out
     }
 
     private func effectiveTypes(_ c: Constraints) -> Set<String> {
@@ -694,10 +755,16 @@ final class SchemaCompiler {
     }
 
     private func forbids(_ c: Constraints, _ name: String) -> Bool {
+        // not {required: [name]}
+        if c.nots.contains(where: { if case .object(let o) = $0.value, o.count == 1, o["required"] == [.string(name)] { return true }; return false }) { return true }
         if let (_, subs) = c.properties.first(where: { $0.0 == name }) {
             return subs.contains { if case .bool(false) = $0.value { return true }; return false }
         }
-        if !c.patternProperties.isEmpty { return false }
+        if !c.patternProperties.isEmpty {
+            // The schemas that apply to `name`: the matching patterns', else additionalProperties.
+            guard let subs = valueSchemas(c, name) else { return false }
+            return subs.contains { if case .bool(false) = $0.value { return true }; return false }
+        }
         if let add = c.additional, add.contains(where: { if case .bool(false) = $0.value { return true }; return false }) { return true }
         return false
     }

@@ -354,6 +354,87 @@ import Schema
         } catch { Issue.record("\(error)") }
     }
 
+    /// oneOf whose branches may overlap (each branch then excludes the others through their
+    /// complements) and `not` of compound schemas, on small random schemas over required /
+    /// properties / const / enum / type / numeric, length and item bounds: every instance of a
+    /// small vocabulary is classified as the Schema validator does (nothing invalid accepted,
+    /// nothing valid rejected), and most overlapping oneOfs compile.
+    @Test func overlappingOneOfAndCompoundNotAreExact() throws {
+        var rng = SplitMix(seed: 2026)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let names = ["a", "b", "c"]
+        let values: [JSONValue] = [0, 1, 3, -2, .number(2.5, source: "2.5"), "x", "abc", .null, true, [], [1, 2]]
+        func leaf() -> JSONValue {
+            switch rng.next() % 9 {
+            case 0: return ["type": .string(pick(["string", "number", "integer", "null", "boolean", "array"]))]
+            case 1: return ["const": pick(values)]
+            case 2: return ["enum": [pick(values), pick(values)]]
+            case 3: return ["minimum": .integer(Int64(rng.next() % 5) - 2)]
+            case 4: return ["exclusiveMaximum": .integer(Int64(rng.next() % 5) - 1)]
+            case 5: return ["type": "string", "maxLength": .integer(Int64(rng.next() % 3))]
+            case 6: return ["minLength": .integer(Int64(rng.next() % 3) + 1)]
+            case 7: return ["maxItems": .integer(Int64(rng.next() % 2))]
+            default: return ["type": ["string", "number"], "minimum": 1]
+            }
+        }
+        func branch() -> JSONValue {
+            if rng.next() % 4 == 0 { return leaf() }
+            var o = JSONObject()
+            if rng.next() % 2 == 0 { o["type"] = "object" }
+            let req = names.filter { _ in rng.next() % 3 == 0 }
+            if !req.isEmpty { o["required"] = .array(req.map { .string($0) }) }
+            var props = JSONObject()
+            for n in names where rng.next() % 3 == 0 { props[n] = leaf() }
+            if !props.isEmpty { o["properties"] = .object(props) }
+            if o.isEmpty { o["required"] = [.string(pick(names))] }
+            return .object(o)
+        }
+        var instances: [JSONValue] = values
+        for mask in 0..<8 {
+            for v in [JSONValue(0), "x", .null, .number(2.5, source: "2.5")] {
+                var o = JSONObject()
+                for (i, n) in names.enumerated() where mask & (1 << i) != 0 { o[n] = v }
+                instances.append(.object(o))
+            }
+        }
+        instances += [["a": 1, "b": "x"], ["a": "abc", "c": 3], ["b": [1, 2], "c": -2], ["a": true, "b": .null, "c": 0]]
+        var compiled = 0, overlapping = 0, accepted = 0
+        for round in 0..<300 {
+            var o = JSONObject()
+            if round % 3 == 0 {
+                o["not"] = branch()
+            } else {
+                o["oneOf"] = .array((0..<(2 + Int(rng.next() % 2))).map { _ in branch() })
+            }
+            if rng.next() % 3 == 0 { o["type"] = .string(pick(["object", "number", "string"])) }
+            let schema = JSONValue.object(o)
+            let validator = try SchemaValidator(schema: schema)
+            let g: Grammar
+            do { g = try JSONSchemaGrammar.compile(schema, options: .init(propertyOrder: .any)) } catch let e as JSONSchemaGrammarError {
+                #expect(["oneOf", "not"].contains(e.keyword), "\(schema.jsonString()): \(e)")
+                continue
+            }
+            compiled += 1
+            let r = ReferenceRecognizer(g)
+            var validCount = 0
+            for v in instances {
+                let valid = validator.isValid(v), ok = r.accepts(Array(v.jsonString().utf8))
+                #expect(ok == valid, "\(schema.jsonString()) on \(v.jsonString()): validator \(valid), grammar \(ok)")
+                if ok { accepted += 1 }
+                if valid { validCount += 1 }
+            }
+            // Branches that some instance satisfies together: they overlap.
+            if round % 3 != 0, let bs = o["oneOf"]?.arrayValue {
+                let vs = try bs.map { try SchemaValidator(schema: $0) }
+                if instances.contains(where: { v in vs.filter { $0.isValid(v) }.count > 1 }) { overlapping += 1 }
+            }
+        }
+        print("oneOf/not: \(compiled)/300 compiled, \(overlapping) with overlapping oneOf branches, \(accepted) instances accepted")
+        #expect(compiled > 200)
+        #expect(overlapping > 60)
+        #expect(accepted > 2000)
+    }
+
     // MARK: hostile inputs
 
     @Test func hostileSchemasGetErrorsOrBoundedWork() throws {
