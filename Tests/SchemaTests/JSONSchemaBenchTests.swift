@@ -31,7 +31,7 @@ import Testing
             }
         }
         let rate = Double(agreed) / Double(max(total, 1)) * 100
-        print("JSONSchemaBench subset: \(agreed)/\(total) instances classified as expected (\(String(format: "%.2f", rate)) %), \(loadFailures.count) schemas not loaded")
+        print("JSONSchemaBench dev set (\(files.count) schemas): \(agreed)/\(total) instances classified as expected (\(String(format: "%.2f", rate)) %), \(loadFailures.count) schemas not loaded")
         for f in loadFailures { print("  LOAD \(f)") }
         for f in failures { print("  FAIL \(f)") }
         #expect(total > 2500)
