@@ -275,18 +275,22 @@ struct AutomatonRunner {
         }
     }
 
-    /// Whether set `id` stays alive along every slice text (`TokenVocabulary.isSliceText`) of
-    /// at most `maxLength` bytes, so that it accepts every slice token. Memoized per set.
-    private var sliceVerdict: [Int32: Bool] = [:]
-    mutating func absorbsSlice(_ id: Int32, maxLength: Int) -> Bool {
-        if let v = sliceVerdict[id] { return v }
+    /// How long slice texts (`TokenVocabulary.isSliceText`) set `id` reads and stays alive
+    /// along, all of them: `Int.max` when every such text keeps it alive, else the largest `n`
+    /// such that every slice text of at most `n` bytes does (at least `cap` when the check
+    /// stopped at `cap` bytes). Memoized per set: the largest `n` found, and whether it is exact.
+    private var sliceVerdict: [Int32: (length: Int, exact: Bool)] = [:]
+    mutating func absorbedSliceLength(_ id: Int32, cap: Int) -> Int {
+        if let v = sliceVerdict[id], v.exact || v.length >= cap { return v.length }
         // Breadth first over (UTF-8 state, set): a pair first met at depth d is explored for the
-        // remaining maxLength - d bytes, which covers every later meeting of it.
+        // remaining cap - d bytes, which covers every later meeting of it (the first text that
+        // kills the set is found at the depth of its first meeting).
         var seen = Set<Int64>([Int64(id) << 8])
         var level: [(UInt8, Int32)] = [(0, id)]
-        var ok = true
         var depth = 0
-        search: while !level.isEmpty && depth < maxLength {
+        var result = (length: Int.max, exact: true)
+        search: while !level.isEmpty {
+            if depth >= cap { result = (cap, false); break }
             var nextLevel: [(UInt8, Int32)] = []
             for (u, s) in level {
                 // Bytes of one UTF-8 class step the same way in the UTF-8 automaton, and runs of
@@ -299,7 +303,7 @@ struct AutomatonRunner {
                             let (n, alive, flags) = stepSet(s, b)
                             v = n << 3 | (alive ? 4 : 0) | Int32(flags)
                         }
-                        if v & 4 == 0 || error != nil { ok = false; break search }
+                        if v & 4 == 0 || error != nil { result = (depth, true); break search }
                         if v == last { continue }
                         last = v
                         if seen.insert(Int64(v >> 3) << 8 | Int64(r.next)).inserted { nextLevel.append((r.next, v >> 3)) }
@@ -309,8 +313,8 @@ struct AutomatonRunner {
             level = nextLevel
             depth += 1
         }
-        sliceVerdict[id] = ok
-        return ok
+        sliceVerdict[id] = result
+        return result.length
     }
 
     /// The bytes any configuration of `src[range]` can read next; `special` tells whether a

@@ -178,54 +178,63 @@ public final class CompiledGrammar: @unchecked Sendable {
         })
     }
 
-    /// Whether a walk from `key` may take the vocabulary's slice whole and walk only the
-    /// remainder trie (tokens longer than `maxDepth` are checked at run time, so the slice,
-    /// whose tokens are at most `sliceMaxLength` long, needs `maxDepth` at least that). The
-    /// key's tops over an unknown stack are checked first, then with one more of its frames
-    /// at a time: what keeps a shorter key alive keeps it alive over any stack below, and the
-    /// shorter key's verdict is shared by every key that extends it (each position of a JSON
-    /// string in a schema: the string's states and its character loop, say).
-    private func slices(_ key: MaskKey, maxDepth: Int) -> Bool {
-        guard maxDepth >= TokenVocabulary.sliceMaxLength && vocabulary.sliceTokenCount > 0 else { return false }
-        for n in key.topCount..<key.frames.count {
-            let prefix = MaskKey(frames: Array(key.frames[..<n]), topCount: key.topCount, atBottom: false, abstracted: false)
-            if runner.absorbsSlice(startSet(prefix), maxLength: TokenVocabulary.sliceMaxLength) { return true }
+    /// The slice tier (`TokenVocabulary.sliceTiers`) a walk from `key` may take whole, walking
+    /// only that tier's remainder trie, or -1. Tokens longer than `maxDepth` are checked at run
+    /// time, so a tier needs `maxDepth` at least its longest token (keys with abstracted
+    /// counters take tier 0 at most). The key's tops over an unknown stack are checked first,
+    /// then with one more of its frames at a time: what keeps a shorter key alive keeps it
+    /// alive over any stack below, and the shorter key's verdict is shared by every key that
+    /// extends it (each position of a JSON string in a schema: the string's states and its
+    /// character loop, say).
+    private func sliceTier(_ key: MaskKey, maxDepth: Int) -> Int {
+        let tiers = vocabulary.sliceTiers
+        guard let top = tiers.lastIndex(where: { $0.maxLength <= maxDepth }), tiers[0].tokenCount > 0 else { return -1 }
+        let cap = tiers[top].maxLength
+        var absorbed = 0
+        for n in key.topCount...key.frames.count where absorbed < cap {
+            let prefix = n == key.frames.count ? key
+                : MaskKey(frames: Array(key.frames[..<n]), topCount: key.topCount, atBottom: false, abstracted: false)
+            absorbed = max(absorbed, runner.absorbedSliceLength(startSet(prefix), cap: cap))
         }
-        return runner.absorbsSlice(startSet(key), maxLength: TokenVocabulary.sliceMaxLength)
+        return tiers.lastIndex(where: { $0.maxLength <= absorbed }) ?? -1
+    }
+
+    /// The trie a walk from a key with slice tier `tier` covers: its root and node count.
+    private func walkTrie(_ tier: Int) -> (root: Int, nodes: Int) {
+        tier < 0 ? (0, vocabulary.trieNodeCount) : (Int(vocabulary.sliceTiers[tier].root), vocabulary.sliceTiers[tier].nodeCount)
     }
 
     private func computeEntry(_ key: MaskKey) -> MaskEntry {
         let maxDepth = key.abstracted ? options.counterHorizon : Int.max
         let e = MaskEntry()
         var sink = WalkSink()
-        var sliced = false
+        var tier = -1
         if key.frames.count == key.topCount {
             // A walk from the tops, the stack below unknown (or empty).
             let start = startSet(key)
-            sliced = slices(key, maxDepth: maxDepth)
-            walker.walk(vocabulary, runner: &runner, from: sliced ? Int(vocabulary.remainderRoot) : 0, startSet: start,
-                        maxDepth: maxDepth, into: &sink)
+            tier = sliceTier(key, maxDepth: maxDepth)
+            walker.walk(vocabulary, runner: &runner, from: walkTrie(tier).root, startSet: start, maxDepth: maxDepth, into: &sink)
         } else {
             let sub = Array(key.frames.dropLast())
             let subAbstracted = sub.contains { f in let (s, c) = unpack(f); return canonical(state: s, counter: c).1 }
             let subKey = MaskKey(frames: sub, topCount: key.topCount, atBottom: false, abstracted: subAbstracted)
-            if cache[subKey] == nil, slices(key, maxDepth: maxDepth),
-               sub.count == key.topCount || !slices(subKey, maxDepth: subAbstracted ? options.counterHorizon : Int.max) {
-                // This key takes the slice but the shallower one would walk the whole trie:
-                // walk the remainder from this key directly.
-                let start = startSet(key)
-                walker.walk(vocabulary, runner: &runner, from: Int(vocabulary.remainderRoot), startSet: start,
-                            maxDepth: maxDepth, into: &sink)
-                return finish(e, sink: sink, sliced: true)
+            if cache[subKey] == nil {
+                let t = sliceTier(key, maxDepth: maxDepth)
+                if t >= 0 && (sub.count == key.topCount || sliceTier(subKey, maxDepth: subAbstracted ? options.counterHorizon : Int.max) < t) {
+                    // This key takes a slice tier the shallower one does not: walk its
+                    // remainder trie from this key directly.
+                    walker.walk(vocabulary, runner: &runner, from: walkTrie(t).root, startSet: startSet(key), maxDepth: maxDepth, into: &sink)
+                    return finish(e, sink: sink, tier: t)
+                }
             }
             let base = entry(subKey)
             var deriveCost = 0
             for n in base.escapes { deriveCost += Int(vocabulary.nodeEnd[Int(n)]) - Int(n) }
             let start = base.escapes.isEmpty ? -1 : startSet(key)
-            // A direct walk costs at least the remainder trie: the slice check is needed only
-            // when following the escapes costs more than that.
+            // A direct walk costs about a remainder trie at least: the slice check is needed
+            // only when following the escapes costs more than the tier-0 one.
             let direct = start < 0 || deriveCost <= vocabulary.remainderNodeCount ? Int.max
-                : slices(key, maxDepth: maxDepth) ? vocabulary.remainderNodeCount : vocabulary.trieNodeCount
+                : walkTrie(sliceTier(key, maxDepth: maxDepth)).nodes
             if deriveCost <= direct {
                 // The entry without the lowest frame, then its escapes continued into that frame.
                 e.bits = base.bits
@@ -246,22 +255,21 @@ public final class CompiledGrammar: @unchecked Sendable {
                 }
             } else {
                 // Cheaper to walk again from the whole key than to follow the escapes.
-                sliced = slices(key, maxDepth: maxDepth)
-                walker.walk(vocabulary, runner: &runner, from: sliced ? Int(vocabulary.remainderRoot) : 0, startSet: start,
-                            maxDepth: maxDepth, into: &sink)
+                tier = sliceTier(key, maxDepth: maxDepth)
+                walker.walk(vocabulary, runner: &runner, from: walkTrie(tier).root, startSet: start, maxDepth: maxDepth, into: &sink)
             }
         }
-        return finish(e, sink: sink, sliced: sliced)
+        return finish(e, sink: sink, tier: tier)
     }
 
     /// Stores what a walk found in `e` (accepted tokens as a list when few, else as bits).
-    private func finish(_ e: MaskEntry, sink: WalkSink, sliced: Bool) -> MaskEntry {
+    private func finish(_ e: MaskEntry, sink: WalkSink, tier: Int) -> MaskEntry {
         e.escapes = sink.escapes
         e.deep += sink.deep
-        if !sliced && e.bits == nil && e.acceptedList.count + sink.tokens.count <= 2048 {
+        if tier < 0 && e.bits == nil && e.acceptedList.count + sink.tokens.count <= 2048 {
             e.acceptedList += sink.tokens
         } else {
-            var bits = e.bits ?? (sliced ? vocabulary.sliceBits : [UInt32](repeating: 0, count: (vocabulary.count + 31) / 32))
+            var bits = e.bits ?? (tier >= 0 ? vocabulary.sliceTiers[tier].bits : [UInt32](repeating: 0, count: (vocabulary.count + 31) / 32))
             bits.withUnsafeMutableBufferPointer { m in
                 for t in e.acceptedList { m[Int(t) >> 5] |= 1 << UInt32(t & 31) }
                 for t in sink.tokens { m[Int(t) >> 5] |= 1 << UInt32(t & 31) }

@@ -36,14 +36,19 @@ public final class TokenVocabulary: @unchecked Sendable {
     let wideOffset: [Int32: Int32]
     /// Children from which a node gets a child table.
     static let wideChildren = 16
-    /// Slice tokens (UTF-8 text, the last character maybe cut, without `sliceExcluded` bytes, at most `sliceMaxLength`
-    /// bytes), one bit per id: a state that keeps every such text alive accepts them all at
-    /// once, and only the remainder trie (rooted at `remainderRoot`) is walked.
-    public let sliceBits: [UInt32]
-    /// Number of slice tokens.
-    public let sliceTokenCount: Int
-    /// Root of the trie of the ordinary tokens outside the slice (nodes after the full trie's).
-    public let remainderRoot: Int32
+    /// The slice tiers, shortest first: tier `i` holds the ordinary tokens that are UTF-8 text
+    /// (the last character maybe cut, no byte of `sliceExcluded`) of at most `tiers[i].maxLength`
+    /// bytes. A state that keeps every such text of that length alive accepts the tier whole
+    /// (its `bits`), and only the trie of the other tokens (rooted at its `root`) is walked.
+    /// Tier 0 ends at `sliceMaxLength`; tier 1 adds the longer text tokens (runs of spaces,
+    /// `=====`, long words) up to `longSliceLimit` bytes, for states whose text loop is unbounded.
+    public let sliceTiers: [SliceTier]
+    /// Tier 0's bits (`sliceTiers[0].bits`).
+    public var sliceBits: [UInt32] { sliceTiers[0].bits }
+    /// Number of tier-0 slice tokens.
+    public var sliceTokenCount: Int { sliceTiers[0].tokenCount }
+    /// Root of the trie of the ordinary tokens outside tier 0 (nodes after the full trie's).
+    public var remainderRoot: Int32 { sliceTiers[0].root }
 
     /// Builds the vocabulary and its trie. `special` ids are kept out of the trie; tokens with
     /// no bytes are never allowed.
@@ -63,27 +68,45 @@ public final class TokenVocabulary: @unchecked Sendable {
         for i in tokens.indices where !tokens[i].isEmpty && !special.contains(Int32(i)) && !endOfGeneration.contains(Int32(i)) {
             ids.append(Int32(i))
         }
-        // The slice: ordinary tokens that are UTF-8 text (maybe cut in the last character) of at most `sliceMaxLength` bytes
-        // with no byte of `sliceExcluded`; every other ordinary token goes into the remainder trie.
-        var sliceBits = [UInt32](repeating: 0, count: (tokens.count + 31) / 32)
-        var rest: [Int32] = []
-        var sliceCount = 0
+        // The slice tiers: ordinary tokens that are UTF-8 text (maybe cut in the last character) with
+        // no byte of `sliceExcluded`, by length; each tier's remainder trie holds every other ordinary token.
+        let words = (tokens.count + 31) / 32
+        var shortBits = [UInt32](repeating: 0, count: words)
+        var shortCount = 0, longCount = 0, longest = 0
+        var shortRest: [Int32] = [], longRest: [Int32] = []
+        var longIDs: [Int32] = []
         for id in ids {
             let t = tokens[Int(id)]
-            if t.count <= Self.sliceMaxLength && Self.isSliceText(t) {
-                sliceBits[Int(id) >> 5] |= 1 << UInt32(id & 31)
-                sliceCount += 1
+            if t.count <= Self.longSliceLimit && Self.isSliceText(t) {
+                if t.count <= Self.sliceMaxLength {
+                    shortBits[Int(id) >> 5] |= 1 << UInt32(id & 31)
+                    shortCount += 1
+                    continue
+                }
+                longIDs.append(id)
+                longCount += 1
+                longest = max(longest, t.count)
             } else {
-                rest.append(id)
+                longRest.append(id)
             }
+            shortRest.append(id)
         }
-        self.sliceBits = sliceBits
-        sliceTokenCount = sliceCount
 
         var trie = TrieBuilder(tokens: tokens)
         trie.append(ids)
-        remainderRoot = Int32(trie.nodeByte.count)
-        trie.append(rest)
+        let shortRoot = Int32(trie.nodeByte.count)
+        trie.append(shortRest)
+        var tiers = [SliceTier(maxLength: Self.sliceMaxLength, bits: shortBits, tokenCount: shortCount, root: shortRoot,
+                               nodeCount: trie.nodeByte.count - Int(shortRoot))]
+        if longCount > 0 {
+            var bits = shortBits
+            for id in longIDs { bits[Int(id) >> 5] |= 1 << UInt32(id & 31) }
+            let root = Int32(trie.nodeByte.count)
+            trie.append(longRest)
+            tiers.append(SliceTier(maxLength: longest, bits: bits, tokenCount: shortCount + longCount, root: root,
+                                   nodeCount: trie.nodeByte.count - Int(root)))
+        }
+        sliceTiers = tiers
         nodeByte = trie.nodeByte
         nodeDepth = trie.nodeDepth
         nodeEnd = trie.nodeEnd
@@ -127,8 +150,11 @@ public final class TokenVocabulary: @unchecked Sendable {
         for b in Array("\"\\".utf8) + [0x7F] { s.insert(b) }
         return s
     }()
-    /// The longest slice token, in bytes (longer tokens are walked in the remainder trie).
+    /// The longest tier-0 slice token, in bytes (the counter horizon's default: keys with
+    /// abstracted counters take tier 0 at most).
     public static let sliceMaxLength = 24
+    /// The longest tier-1 slice token, in bytes (longer text tokens stay in every remainder trie).
+    public static let longSliceLimit = 256
 
     /// Whether `t` is UTF-8 text (no overlong form or surrogate; the last character may be cut
     /// short, as byte-level BPE tokens often are) without a byte of `sliceExcluded`. A slice
@@ -184,8 +210,8 @@ public final class TokenVocabulary: @unchecked Sendable {
 
     /// Number of nodes of the full trie.
     public var trieNodeCount: Int { Int(remainderRoot) }
-    /// Number of nodes of the remainder trie.
-    public var remainderNodeCount: Int { nodeByte.count - Int(remainderRoot) }
+    /// Number of nodes of the tier-0 remainder trie.
+    public var remainderNodeCount: Int { sliceTiers[0].nodeCount }
 
     /// The special token ids whose text is `text`.
     public func specialIDs(text: String) -> [Int32] { specialByText[text] ?? [] }
@@ -202,6 +228,20 @@ public final class TokenVocabulary: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// One slice tier of a vocabulary (`TokenVocabulary.sliceTiers`).
+public struct SliceTier: Sendable {
+    /// The longest token of the tier, in bytes.
+    public let maxLength: Int
+    /// The tier's tokens (those of the shorter tiers included), one bit per id.
+    public let bits: [UInt32]
+    /// Number of tokens in `bits`.
+    public let tokenCount: Int
+    /// Root of the trie of the ordinary tokens outside the tier.
+    public let root: Int32
+    /// Number of nodes of that trie (its root included).
+    public let nodeCount: Int
 }
 
 /// One trie node as the walks read it.

@@ -249,4 +249,71 @@ struct MatcherTests {
         #expect(!r.matches(Array((items + "p7" + items + "p3.").utf8)))
         #expect(r.error == nil)
     }
+
+    /// A vocabulary with long text tokens (25-128 bytes: runs of spaces, `=====`, long words,
+    /// accented text, text cut in its last character) next to long tokens that are not plain
+    /// text (a quote, a backslash or a newline inside, a byte that is not UTF-8), and short ones.
+    static func longTextVocabulary() -> TokenVocabulary {
+        var tokens: [[UInt8]] = []
+        for b in UInt8(0x20)...UInt8(0x7E) { tokens.append([b]) }
+        for s in ["\n", #"\n"#, #"\u00e9"#, "é", "中文", "ab", "xyz", #"","#, #""}"#] { tokens.append(Array(s.utf8)) }
+        let long = [String(repeating: " ", count: 25), String(repeating: " ", count: 64), String(repeating: " ", count: 128),
+                    String(repeating: "=", count: 32), String(repeating: "abcdefgh", count: 5), String(repeating: "ab", count: 30) + "x",
+                    String(repeating: "é", count: 20), String(repeating: "中", count: 11),
+                    String(repeating: "a", count: 30) + "\"", String(repeating: "a", count: 30) + "\",\"b",
+                    String(repeating: "a", count: 26) + "\\n" + String(repeating: "b", count: 5),
+                    String(repeating: " ", count: 30) + "\n", String(repeating: "q", count: 40) + "\"}"]
+        for s in long { tokens.append(Array(s.utf8)) }
+        tokens.append(Array(String(repeating: "é", count: 15).utf8) + [0xC3])
+        tokens.append(Array(String(repeating: "z", count: 30).utf8) + [0xFF])
+        tokens.append(Array("</e>".utf8))
+        return TokenVocabulary(tokens: tokens, special: [Int32(tokens.count - 1)], endOfGeneration: [Int32(tokens.count - 1)])
+    }
+
+    /// Long text tokens are taken whole (slice tier 1) only where every text of their length
+    /// keeps the state alive: masks over a vocabulary of long tokens equal byte-by-byte prefix
+    /// checks in unbounded strings, strings bounded by a length (counters abstracted far from
+    /// the bound), a string that forbids one letter, and a string followed by more JSON.
+    @Test(arguments: [(3, 24), (1, 24), (2, 8)])
+    func longTextTokensAgreeWithBytePrefixes(_ depth: Int, _ horizon: Int) throws {
+        let vocab = Self.longTextVocabulary()
+        #expect(vocab.sliceTiers.count == 2 && vocab.sliceTiers[1].maxLength == 128)
+        #expect(vocab.sliceTiers[1].tokenCount - vocab.sliceTiers[0].tokenCount == 9)
+        let eog = Int32(vocab.count - 1)
+        let char = #"[^"\\\x7F\x00-\x1F]"#
+        let sources = [
+            #"root ::= "\"" (\#(char) | "\\" ["\\nu])* "\"""#,
+            #"root ::= "\"" \#(char){0,70} "\"""#,
+            #"root ::= "\"" \#(char){30,} "\"""#,
+            #"root ::= "\"" [^"\\\x7F\x00-\x1Fx]* "\"""#,
+            #"root ::= "{\"k\": \"" \#(char)* ("\", \"b\": 1}" | "\"}")"#,
+        ]
+        var rng = MatcherRNG(seed: UInt64(depth * 10 + horizon))
+        var longAllowed = 0, longDenied = 0
+        for source in sources {
+            let g = try GBNF.parse(source)
+            let reference = try GrammarRecognizer(g)
+            let compiled = try CompiledGrammar(g, vocabulary: vocab, options: MatcherOptions(contextDepth: depth, counterHorizon: horizon))
+            for _ in 0..<6 {
+                let m = GrammarMatcher(compiled)
+                var prefix: [UInt8] = []
+                for _ in 0..<8 {
+                    let allowed = Set(m.allowedTokens())
+                    var expected = Set<Int32>()
+                    for t in 0..<(vocab.count - 1) where reference.isPrefix(prefix + vocab.tokenBytes[t]) { expected.insert(Int32(t)) }
+                    if reference.matches(prefix) { expected.insert(eog) }
+                    #expect(allowed == expected, "\(source) after \(String(decoding: prefix, as: UTF8.self)): extra \(allowed.subtracting(expected).sorted()), missing \(expected.subtracting(allowed).sorted())")
+                    for t in 0..<(vocab.count - 1) where vocab.tokenBytes[t].count > 24 {
+                        if allowed.contains(Int32(t)) { longAllowed += 1 } else { longDenied += 1 }
+                    }
+                    guard !allowed.isEmpty else { break }
+                    let pick = Array(allowed).sorted()[rng.below(allowed.count)]
+                    #expect(m.accept(token: pick))
+                    if pick == eog { break }
+                    prefix += vocab.tokenBytes[Int(pick)]
+                }
+            }
+        }
+        #expect(longAllowed > 100 && longDenied > 100)
+    }
 }
