@@ -81,6 +81,8 @@ struct Constraints {
     var minLength = 0, maxLength: Int? = nil
     var lengthPointer = ""
     var patterns: [(String, String)] = []
+    /// Patterns excluded by `not: {pattern: …}` (strings must not match them).
+    var negatedPatterns: [(String, String)] = []
     var formats: [(String, String)] = []
     // numbers
     var lower: (JSONValue, Bool, String)? = nil     // value, exclusive, pointer
@@ -118,7 +120,7 @@ struct Constraints {
 
     func hasKeyword(forType t: String) -> Bool {
         switch t {
-        case "string": return minLength > 0 || maxLength != nil || !patterns.isEmpty || !formats.isEmpty
+        case "string": return minLength > 0 || maxLength != nil || !patterns.isEmpty || !formats.isEmpty || !negatedPatterns.isEmpty
         case "number", "integer": return lower != nil || upper != nil || !multipleOf.isEmpty || !extraLowers.isEmpty || !extraUppers.isEmpty
         case "object": return !properties.isEmpty || !patternProperties.isEmpty || additional != nil || !required.isEmpty
             || minProperties > 0 || maxProperties != nil || !propertyNames.isEmpty
@@ -457,6 +459,7 @@ final class SchemaCompiler {
         if let m = b.maxLength { c.maxLength = min(a.maxLength ?? Int.max, m) }
         if !b.lengthPointer.isEmpty { c.lengthPointer = b.lengthPointer }
         c.patterns += b.patterns
+        c.negatedPatterns += b.negatedPatterns
         c.formats += b.formats
         if let l = b.lower { c.extraLowers.append(l) }
         if let u = b.upper { c.extraUppers.append(u) }
@@ -817,9 +820,16 @@ final class SchemaCompiler {
                     if !types.isEmpty { throw fail("not", n.pointer, "excluding one boolean alongside other types is not supported") }
                 }
                 if !strings.isEmpty && types.contains("string") {
-                    if c.hasKeyword(forType: "string") { throw fail("not", n.pointer, "excluding strings from a constrained string is not supported") }
                     c.excludedStrings += strings
                 }
+                continue
+            }
+            if nc.types == nil && nc.enumValues == nil && nc.patterns.count == 1 && nc.negatedPatterns.isEmpty && nc.formats.isEmpty
+                && nc.minLength == 0 && nc.maxLength == nil && nc.disjunctions.isEmpty && nc.nots.isEmpty
+                && !["object", "number", "array"].contains(where: { nc.hasKeyword(forType: $0) }) {
+                // Strings that do not match the pattern (other types satisfy it).
+                c.negatedPatterns.append(nc.patterns[0])
+                types = types.intersection(["string"])
                 continue
             }
             if nc.types == nil && nc.enumValues == nil && nc.required.count == 1 && nc.properties.isEmpty && nc.patternProperties.isEmpty

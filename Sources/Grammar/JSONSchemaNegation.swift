@@ -74,13 +74,16 @@ extension SchemaCompiler {
                     }
                     terms.append(["allOf": .array(all)])
                 case "not": terms.append(v)
+                case "pattern":
+                    guard v.stringValue != nil else { return nil }
+                    terms.append(["type": "string", "not": ["pattern": v]])
                 case "additionalItems":
                     // Without an items array it has no effect.
                     if o["items"]?.arrayValue != nil { return nil }
                 case "minContains", "maxContains": if o["contains"] != nil { return nil }
                 case "then", "else": if o["if"] != nil && !legacyDraft { return nil }
                 case "if": if !legacyDraft { return nil }
-                case "multipleOf", "pattern", "format", "patternProperties", "additionalProperties", "propertyNames", "items",
+                case "multipleOf", "format", "patternProperties", "additionalProperties", "propertyNames", "items",
                      "prefixItems", "uniqueItems", "contains", "oneOf", "dependencies", "dependentRequired", "dependentSchemas",
                      "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef", "$recursiveAnchor":
                     return nil

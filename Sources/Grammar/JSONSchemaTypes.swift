@@ -86,19 +86,16 @@ extension SchemaCompiler {
         var patterns: [(String, String)] = []
         for (pat, p) in c.patterns where !patterns.contains(where: { $0.0 == pat }) { patterns.append((pat, p)) }
         if formats.count > 1 { throw fail("format", formats[1].1, "two different formats in one schema") }
-        if patterns.count > 1 { throw fail("pattern", patterns[1].1, "two different patterns in one schema (their intersection is not built)") }
-        if !formats.isEmpty && !patterns.isEmpty { throw fail("pattern", patterns[0].1, "a pattern together with format \(formats[0].0)") }
         let minLen = c.minLength, maxLen = c.maxLength
         if let m = maxLen, m < minLen { return .nothing }
+        if patterns.count > 1 || (!formats.isEmpty && !patterns.isEmpty) || !c.negatedPatterns.isEmpty
+            || (!c.excludedStrings.isEmpty && (!patterns.isEmpty || !formats.isEmpty || minLen > 0 || maxLen != nil)) {
+            return quoted(try intersectedLanguage(c, patterns: patterns, format: formats.first))
+        }
         var language: (RegexPattern, Bool, String, String)? = nil   // pattern, search, keyword, pointer
         if let (pat, p) = patterns.first { language = (try regex(pat, p), true, "pattern", p) }
         if let (f, p) = formats.first { language = (try regex(SchemaFormats.pattern(f)!, p), false, "format", p) }
-        if !c.excludedStrings.isEmpty {
-            if language != nil || minLen > 0 || maxLen != nil {
-                throw fail("not", c.sources.first ?? "", "excluding strings from a constrained string is not supported")
-            }
-            return quoted(excludingNames(c.excludedStrings))
-        }
+        if !c.excludedStrings.isEmpty { return quoted(excludingNames(c.excludedStrings)) }
         guard let (pattern0, search0, keyword, pointer) = language else {
             if minLen == 0 && maxLen == nil { return quoted(.repeat(.rule(stringCharRule()), min: 0, max: nil)) }
             return quoted(.repeat(.rule(stringCharRule()), min: minLen, max: maxLen))
@@ -121,6 +118,32 @@ extension SchemaCompiler {
             }
         }
         return quoted(pattern.expression(search: search, encoding: .jsonString))
+    }
+
+    /// Strings matching every pattern (and the format), none of the excluded patterns and strings,
+    /// within the length bounds: the product of their automata (complemented for exclusions)
+    /// with a length counter.
+    func intersectedLanguage(_ c: Constraints, patterns: [(String, String)], format: (String, String)?) throws -> GrammarExpr {
+        var automaton: RegexAutomaton? = nil
+        func and(_ a: RegexAutomaton?, _ keyword: String, _ pointer: String) throws {
+            guard let a, let product = automaton.map({ $0.intersected(with: a) }) ?? a else {
+                throw fail(keyword, pointer, "the intersection of this string's patterns, format and exclusions needs an automaton over \(RegexAutomaton.maxStates) states")
+            }
+            automaton = product
+        }
+        for (pat, p) in patterns { try and(RegexAutomaton(try regex(pat, p), search: true), "pattern", p) }
+        if let (f, p) = format { try and(RegexAutomaton(try regex(SchemaFormats.pattern(f)!, p), search: false), "format", p) }
+        for (pat, p) in c.negatedPatterns { try and(RegexAutomaton(try regex(pat, p), search: true)?.complemented(), "not", p) }
+        if !c.excludedStrings.isEmpty {
+            let p = c.sources.first ?? ""
+            try and(RegexAutomaton(literals: c.excludedStrings)?.complemented(), "not", p)
+        }
+        guard let automaton else { return .repeat(.rule(stringCharRule()), min: c.minLength, max: c.maxLength) }
+        guard let e = automaton.lengthBounded(minLength: c.minLength, maxLength: c.maxLength, encoding: .jsonString, rules: &rules) else {
+            let p = c.lengthPointer.isEmpty ? (patterns.first?.1 ?? c.sources.first ?? "") : c.lengthPointer
+            throw fail(c.maxLength != nil ? "maxLength" : "pattern", p, "this string's patterns, format, exclusions and length bounds need an automaton over \(RegexAutomaton.maxProductStates) states")
+        }
+        return e
     }
 
     /// A pattern (or format) language within length bounds, through the product of its automaton

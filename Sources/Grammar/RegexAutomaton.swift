@@ -232,3 +232,73 @@ private struct NFA {
         return true
     }
 }
+
+extension RegexAutomaton {
+    /// An automaton from its tables (classes partition every code point).
+    init(classes: [ClosedRange<UInt32>], next: [[Int32]], accepting: [Bool]) {
+        self.classes = classes
+        self.next = next
+        self.accepting = accepting
+    }
+
+    /// Exactly the strings `literals` (full match).
+    init?(literals: [String]) {
+        let branches = literals.map { s in
+            RegexPattern.Branch(node: .sequence(s.unicodeScalars.map { .chars([$0.value...$0.value]) }), anchoredStart: true, anchoredEnd: true)
+        }
+        self.init(RegexPattern(branches: branches), search: false)
+    }
+
+    /// The strings both automata accept; nil past `maxStates` states.
+    func intersected(with other: RegexAutomaton) -> RegexAutomaton? {
+        // Refine the two alphabets: every cut of either.
+        var cuts = Set<UInt32>([0x110000])
+        for c in classes { cuts.insert(c.lowerBound) }
+        for c in other.classes { cuts.insert(c.lowerBound) }
+        let sorted = cuts.sorted()
+        var merged: [ClosedRange<UInt32>] = []
+        var ia: [Int] = [], ib: [Int] = []
+        var a = 0, b = 0
+        for i in 0..<(sorted.count - 1) {
+            let r = sorted[i]...(sorted[i + 1] - 1)
+            while classes[a].upperBound < r.lowerBound { a += 1 }
+            while other.classes[b].upperBound < r.lowerBound { b += 1 }
+            merged.append(r); ia.append(a); ib.append(b)
+        }
+        var ids: [Int: Int32] = [0: 0]
+        var pairs: [(Int, Int)] = [(0, 0)]
+        var next: [[Int32]] = []
+        var accepting: [Bool] = []
+        var i = 0
+        while i < pairs.count {
+            let (p, q) = pairs[i]
+            var row = [Int32](repeating: -1, count: merged.count)
+            for c in merged.indices {
+                let tp = self.next[p][ia[c]], tq = other.next[q][ib[c]]
+                guard tp >= 0, tq >= 0 else { continue }
+                let key = Int(tp) * other.next.count + Int(tq)
+                if let id = ids[key] { row[c] = id } else {
+                    if pairs.count >= Self.maxStates { return nil }
+                    ids[key] = Int32(pairs.count); pairs.append((Int(tp), Int(tq))); row[c] = Int32(pairs.count - 1)
+                }
+            }
+            next.append(row)
+            accepting.append(self.accepting[p] && other.accepting[q])
+            i += 1
+        }
+        return RegexAutomaton(classes: merged, next: next, accepting: accepting)
+    }
+
+    /// The strings this automaton rejects (its missing transitions go to an accepting sink).
+    func complemented() -> RegexAutomaton {
+        let sink = Int32(next.count)
+        var n = next.map { row in row.map { $0 < 0 ? sink : $0 } }
+        n.append([Int32](repeating: sink, count: classes.count))
+        return RegexAutomaton(classes: classes, next: n, accepting: accepting.map { !$0 } + [true])
+    }
+}
+
+extension RegexPattern {
+    /// A pattern from parsed branches.
+    init(branches: [Branch]) { self.branches = branches }
+}

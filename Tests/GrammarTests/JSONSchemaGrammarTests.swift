@@ -435,6 +435,47 @@ import Schema
         #expect(accepted > 2000)
     }
 
+    /// Several patterns, a pattern with a format, excluded patterns (`not: {pattern}`, also from
+    /// an overlapping oneOf of patterns) and excluded strings on a constrained string: the
+    /// product automaton classifies every string over {a, b, c, -} up to length 4 (and a few
+    /// others) as the Schema validator does.
+    @Test func intersectedAndExcludedPatternsAreExact() throws {
+        let schemas: [String] = [
+            #"{"type": "string", "allOf": [{"pattern": "a"}, {"pattern": "b"}]}"#,
+            #"{"type": "string", "pattern": "^[ab]+$", "allOf": [{"pattern": "ba"}], "maxLength": 3}"#,
+            #"{"type": "string", "not": {"pattern": "ab"}}"#,
+            #"{"type": "string", "not": {"pattern": "^a|c$"}, "minLength": 2}"#,
+            #"{"not": {"pattern": "b"}}"#,
+            #"{"type": "string", "oneOf": [{"pattern": "a"}, {"pattern": "b"}, {"pattern": "^c"}]}"#,
+            #"{"type": "string", "pattern": "^[a-c]*$", "not": {"enum": ["", "ab", "abc"]}}"#,
+            #"{"type": "string", "maxLength": 2, "not": {"enum": ["a", "b", "cc"]}}"#,
+            #"{"type": "string", "format": "date", "pattern": "-3"}"#,
+            #"{"type": "string", "format": "ipv4", "not": {"pattern": "^10\\."}}"#,
+            #"{"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "a", "not": {"pattern": "^a"}}]}"#,
+        ]
+        var strings: [String] = [""]
+        var layer = [""]
+        for _ in 0..<4 {
+            layer = layer.flatMap { p in ["a", "b", "c", "-"].map { p + $0 } }
+            strings += layer
+        }
+        strings += ["2024-01-31", "2024-03-03", "2023-02-30", "1.2.3.4", "10.0.0.1", "aé😀b", "\"a\""]
+        for text in schemas {
+            let schema = try JSONValue.parse(text)
+            let validator = try SchemaValidator(schema: schema, formatAssertion: true)
+            let r = ReferenceRecognizer(try JSONSchemaGrammar.compile(schema))
+            var accepted = 0
+            for str in strings {
+                let v = JSONValue.string(str)
+                let ok = r.accepts(Array(v.jsonString().utf8))
+                #expect(ok == validator.isValid(v), "\(text) on \(v.jsonString())")
+                if ok { accepted += 1 }
+            }
+            #expect(!r.accepts("3") || validator.isValid(3), "\(text) on 3")
+            #expect(accepted > 0, "\(text) accepts nothing")
+        }
+    }
+
     // MARK: hostile inputs
 
     @Test func hostileSchemasGetErrorsOrBoundedWork() throws {
