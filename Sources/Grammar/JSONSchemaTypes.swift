@@ -405,8 +405,7 @@ extension SchemaCompiler {
         let excluded = declared.map(\.name) + forbidden
         let patternsTrivial = try c.patternProperties.allSatisfy { try conjunctionIsTrue($0.1) }
         let additionalTrivial = try additionalSubs.map { try conjunctionIsTrue($0) } ?? true
-        if !c.patternProperties.isEmpty && !(patternsTrivial && !additionalFalse && additionalTrivial) {
-            if namesConstraint != nil { throw fail("propertyNames", c.propertyNames[0].pointer, "propertyNames alongside patternProperties") }
+        func patternExtras(_ extras: inout [GrammarExpr]) throws {
             let first = c.patternProperties[0].1.map(\.value)
             if c.patternProperties.count > 1 && !c.patternProperties.allSatisfy({ $0.1.map(\.value) == first }) {
                 throw fail("patternProperties", c.patternProperties[1].2, "several patterns with different schemas (a key may match more than one)")
@@ -434,6 +433,16 @@ extension SchemaCompiler {
                     extras.append(pair(quoted(comp), .rule(try ruleFor(additionalSubs ?? []))))
                 }
             }
+        }
+        if !c.patternProperties.isEmpty && !(patternsTrivial && !additionalFalse && additionalTrivial) {
+            if namesConstraint != nil { throw fail("propertyNames", c.propertyNames[0].pointer, "propertyNames alongside patternProperties") }
+            do {
+                try patternExtras(&extras)
+            } catch let e as JSONSchemaGrammarError where e.keyword == "patternProperties" {
+                // Keys split by which patterns they match, through the patterns' automata.
+                guard let split = try keysSplitByPatterns(c, excluded: excluded, additional: additionalFalse ? nil : (additionalSubs ?? [])) else { throw e }
+                extras = split
+            }
         } else if !additionalFalse {
             if let pn = namesConstraint {
                 guard pn.types.map({ $0.contains("string") }) ?? true else { return try layout(c, present, extras: []) }
@@ -450,6 +459,46 @@ extension SchemaCompiler {
             }
         }
         return try layout(c, present, extras: extras)
+    }
+
+    /// Other keys of an object with patternProperties, split by which patterns they match: for
+    /// each set of patterns, the keys matching exactly those (and no declared name) take all of
+    /// their schemas, and keys matching none take `additional` (nil: additionalProperties false).
+    /// nil when there are over 4 patterns or an automaton grows past its limits.
+    func keysSplitByPatterns(_ c: Constraints, excluded: [String], additional: [SubSchema]?) throws -> [GrammarExpr]? {
+        let k = c.patternProperties.count
+        guard k <= 4 else { return nil }
+        var automata: [RegexAutomaton] = []
+        for (pat, _, ptr) in c.patternProperties {
+            guard let a = RegexAutomaton(try regex(pat, ptr), search: true) else { return nil }
+            automata.append(a)
+        }
+        var undeclared: RegexAutomaton? = nil
+        if !excluded.isEmpty {
+            guard let a = RegexAutomaton(literals: excluded)?.complemented() else { return nil }
+            undeclared = a
+        }
+        var out: [GrammarExpr] = []
+        for mask in 0..<(1 << k) {
+            var subs: [SubSchema] = []
+            var region = undeclared
+            for i in 0..<k {
+                let matches = mask & (1 << i) != 0
+                if matches { subs += c.patternProperties[i].1 }
+                let a = matches ? automata[i] : automata[i].complemented()
+                guard let r = region.map({ $0.intersected(with: a) }) ?? a else { return nil }
+                region = r
+            }
+            if mask == 0 {
+                guard let additional else { continue }
+                subs = additional
+            }
+            if try conjunctionIsFalse(subs) { continue }
+            guard let region, let key = region.lengthBounded(minLength: 0, maxLength: nil, encoding: .jsonString, rules: &rules) else { return nil }
+            if key == .nothing { continue }
+            out.append(pair(quoted(key), .rule(try ruleFor(subs))))
+        }
+        return out
     }
 
     /// `key ws : ws value`

@@ -476,6 +476,44 @@ import Schema
         }
     }
 
+    /// patternProperties whose keys need splitting by which patterns they match: several
+    /// patterns with different schemas, a pattern matching a declared name, additionalProperties
+    /// other than false beside a pattern: every object over a small key and value vocabulary is
+    /// classified as the Schema validator does.
+    @Test func patternPropertiesSplitKeysExactly() throws {
+        let schemas: [String] = [
+            #"{"type": "object", "patternProperties": {"^a": {"type": "integer"}, "b$": {"type": "string"}}}"#,
+            #"{"type": "object", "patternProperties": {"^a": {"type": "integer"}, "b": {"minimum": 2}}, "additionalProperties": false}"#,
+            #"{"type": "object", "properties": {"ab": {"type": "null"}}, "patternProperties": {"a": {"type": ["integer", "null"]}}, "additionalProperties": {"type": "string"}}"#,
+            #"{"type": "object", "patternProperties": {"^[^~/]": {"type": "integer"}}, "additionalProperties": {"type": "boolean"}}"#,
+            #"{"type": "object", "required": ["b"], "patternProperties": {"^a|^b": {"type": "integer"}, "^ba": false}, "additionalProperties": {"const": "x"}}"#,
+            #"{"type": "object", "patternProperties": {"after_[create|update]": {"type": "array"}}, "additionalProperties": {"type": "integer"}}"#,
+        ]
+        let keys = ["a", "b", "ab", "ba", "c", "~x", "after_c", "zz"]
+        let values: [JSONValue] = [1, 3, "x", .null, true, [], .number(2.5, source: "2.5")]
+        var objects: [JSONValue] = [[:]]
+        for k in keys { for v in values { objects.append(.object(JSONObject([(k, v)]))) } }
+        for (i, k1) in keys.enumerated() {
+            for k2 in keys[(i + 1)...] {
+                for (v1, v2) in [(JSONValue(1), JSONValue("x")), (3, 3), ("x", .null), (.null, 1)] {
+                    objects.append(.object(JSONObject([(k1, v1), (k2, v2)])))
+                }
+            }
+        }
+        for text in schemas {
+            let schema = try JSONValue.parse(text)
+            let validator = try SchemaValidator(schema: schema)
+            let r = ReferenceRecognizer(try JSONSchemaGrammar.compile(schema, options: .init(propertyOrder: .any)))
+            var accepted = 0
+            for v in objects {
+                let ok = r.accepts(Array(v.jsonString().utf8))
+                #expect(ok == validator.isValid(v), "\(text) on \(v.jsonString())")
+                if ok { accepted += 1 }
+            }
+            #expect(accepted > 5, "\(text) accepts \(accepted)")
+        }
+    }
+
     // MARK: hostile inputs
 
     @Test func hostileSchemasGetErrorsOrBoundedWork() throws {
