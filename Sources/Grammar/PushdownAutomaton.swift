@@ -341,20 +341,22 @@ private struct AutomatonBuilder {
             for x in xs { s = try compile(x, from: s) }
             return s
         case .choice(let xs):
+            // The single-byte alternatives are one edge into `end`; every other alternative
+            // starts at `from` itself (compiling never adds an edge into its start state, so
+            // the alternatives' paths stay apart), so the configurations of a choice are one
+            // state rather than one per alternative: a UTF-8 character class (a dozen
+            // alternatives) costs every step over it one configuration.
             let end = try newState()
-            if xs.allSatisfy({ if case .byteSet = $0 { return true }; if case .bytes(let b) = $0 { return b.count == 1 }; return false }), !xs.isEmpty {
-                var set = ByteSet()
-                for x in xs {
-                    if case .byteSet(let s) = x { set = set.union(s) }
-                    if case .bytes(let b) = x { set.insert(b[0]) }
-                }
-                states[Int(from)].bytes.append(ByteEdge(set: set, target: end))
-                return end
-            }
+            var set = ByteSet()
+            var rest: [GrammarExpr] = []
             for x in xs {
-                let a = try newState()
-                states[Int(from)].epsilon.append(a)
-                let z = try compile(x, from: a)
+                if case .byteSet(let s) = x { set = set.union(s) }
+                else if case .bytes(let b) = x, b.count == 1 { set.insert(b[0]) }
+                else { rest.append(x) }
+            }
+            if !set.isEmpty { states[Int(from)].bytes.append(ByteEdge(set: set, target: end)) }
+            for x in rest {
+                let z = try compile(x, from: from)
                 states[Int(z)].epsilon.append(end)
             }
             return end
