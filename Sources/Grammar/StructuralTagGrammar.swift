@@ -120,7 +120,25 @@ struct StructuralTagCompiler {
     }
 
     /// `terminators`: strings that end the enclosing tag (free text stops at their first occurrence).
+    /// The result always ends with one of `terminators` when there are any: free text stops at
+    /// (and reads) the first one, other formats are followed by them.
     mutating func compile(_ f: JSONValue, path: String, terminators: [String]) throws -> GrammarExpr {
+        let e = try compileFormat(f, path: path, terminators: terminators)
+        if terminators.isEmpty || Self.readsItsEnd(f) { return e }
+        return .sequence([e, .choice(terminators.map { markerExpr($0) })])
+    }
+
+    /// Whether `compileFormat` already ends `f` with the enclosing end: free text does, and so do
+    /// a sequence (through its last element) and a choice (through each branch).
+    static func readsItsEnd(_ f: JSONValue) -> Bool {
+        switch f["type"]?.stringValue {
+        case "any_text", "triggered_tags", "or": return true
+        case "sequence": return !(f["elements"]?.arrayValue?.isEmpty ?? true)
+        default: return false
+        }
+    }
+
+    private mutating func compileFormat(_ f: JSONValue, path: String, terminators: [String]) throws -> GrammarExpr {
         depth += 1
         defer { depth -= 1 }
         if depth > 100 { throw err(path, "formats nested deeper than 100") }
@@ -208,12 +226,8 @@ struct StructuralTagCompiler {
             for x in a { guard let s = x.stringValue else { throw err(path + "/end", "must hold strings") }; ends.append(s) }
         } else { throw err(path, "\"end\" must be a string or a list of strings") }
         guard let content = f["content"] else { throw err(path, "\"content\" is missing") }
-        let contentType = content["type"]?.stringValue
-        let body = try compile(content, path: path + "/content", terminators: ends)
-        // Free text consumed its end already (it stops at the first one); other contents are followed by it.
-        let selfTerminating = contentType == "any_text" || contentType == "triggered_tags"
-        let end: GrammarExpr = selfTerminating ? .empty : .choice(ends.map { markerExpr($0) })
-        return .sequence([markerExpr(begin), body, end])
+        // The content ends with one of the ends (see `compile`).
+        return .sequence([markerExpr(begin), try compile(content, path: path + "/content", terminators: ends)])
     }
 
     mutating func triggeredTags(_ f: JSONValue, path: String, terminators: [String]) throws -> GrammarExpr {

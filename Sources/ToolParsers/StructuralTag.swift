@@ -26,7 +26,8 @@ public struct StructuralTagTemplate: Sendable, Equatable {
     public var triggers: [String]
     /// A wrapper around all calls of one turn: begin, end, and the separator between calls.
     public var section: (begin: String, end: String, separator: String)?
-    /// A call's begin; `{name}` stands for the tool name.
+    /// A call's begin; `{name}` stands for the tool name, `{index}` for a call number the model
+    /// writes (Kimi K3's `index="1"`, `"2"`, …: digits).
     public var callBegin: String
     /// A call's end.
     public var callEnd: String
@@ -57,7 +58,7 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         if case .named(let only) = choice { names = names.filter { $0 == only } }
         let callTags: [JSONValue] = names.map { name in
             let schema = catalog.parametersSchema(tool: name) ?? ["type": "object"]
-            let content: JSONValue
+            var content: JSONValue
             switch arguments {
             case .jsonSchema: content = ["type": "json_schema", "json_schema": schema]
             case .qwenXMLParameters: content = ["type": "qwen_xml_parameter", "json_schema": schema]
@@ -65,9 +66,19 @@ public struct StructuralTagTemplate: Sendable, Equatable {
                 content = ["type": "json_schema", "json_schema": schema, "style": .string(arguments.rawValue)]
             case .anyText: content = ["type": "any_text"]
             }
+            var begin = callBegin.replacingOccurrences(of: "{name}", with: name)
+            if let index = begin.firstRange(of: "{index}") {
+                // The tag begins before the number; the number and the rest of the begin come first in its content.
+                let rest = String(begin[index.upperBound...])
+                var elements: [JSONValue] = [["type": "regex", "pattern": "[0-9]+"]]
+                if !rest.isEmpty { elements.append(["type": "const_string", "value": .string(rest)]) }
+                elements.append(content)
+                content = ["type": "sequence", "elements": .array(elements)]
+                begin = String(begin[..<index.lowerBound])
+            }
             return .object(JSONObject([
                 ("type", "tag"),
-                ("begin", .string(callBegin.replacingOccurrences(of: "{name}", with: name))),
+                ("begin", .string(begin)),
                 ("content", content),
                 ("end", .string(callEnd)),
             ]))

@@ -93,6 +93,23 @@ import Schema
         #expect(!r.accepts("<function=get_weather>\n<parameter=city>\nX\n</parameter>\n<parameter=unit>\nk\n</parameter>\n</function>"))
     }
 
+    /// A tag whose content is a sequence ending in free text (or a choice with one) ends once:
+    /// the free text stops at the end and reads it, other contents are followed by it.
+    @Test func tagContentsEndOnce() throws {
+        let r = try Self.grammar(#"""
+        {"type":"tags_with_separator","separator":"","at_least_one":true,"tags":[{"type":"tag","begin":"<call n=\"",
+          "content":{"type":"sequence","elements":[{"type":"regex","pattern":"[0-9]+"},{"type":"const_string","value":"\">"},
+            {"type":"any_text"}]},"end":"</call>"},
+          {"type":"tag","begin":"<or>","content":{"type":"or","elements":[{"type":"any_text"},{"type":"const_string","value":"x"}]},"end":"</or>"}]}
+        """#)
+        #expect(r.accepts("<call n=\"1\">hello</call>"))
+        #expect(r.accepts("<call n=\"1\">a</call><call n=\"12\">b</call>"))
+        #expect(r.accepts("<or>x</or>") && r.accepts("<or>text</or>") && r.accepts("<or></or>"))
+        #expect(!r.accepts("<call n=\"1\">hello</call></call>"))
+        #expect(!r.accepts("<call n=\"\">hello</call>"))
+        #expect(!r.accepts("<or>x</or></or>"))
+    }
+
     @Test func badInputIsATypedErrorWithItsPath() {
         #expect(throws: StructuralTagError.self) { try StructuralTagGrammar.compile(["type": "structural_tag", "format": ["type": "nope"]]) }
         do {

@@ -55,6 +55,21 @@ import Schema
         #expect(out.content.trimmedSpaces.isEmpty, "\(format.name): \(out.content.debugDescription)")
     }
 
+    /// `{index}` in a call begin (Kimi K3 numbers its calls: `index="1"`, `"2"`, …): the tag
+    /// begins before the number, and its content reads the digits, the rest of the begin, then
+    /// the arguments (xgrammar's Kimi K3 tag has the same shape).
+    @Test func callNumbersAreDigitsTheModelWrites() throws {
+        let tag = try BuiltInFormats.kimiK3.structuralTag(tools: Self.tools, choice: .required)
+        let call = try #require(tag["format"]?["tags"]?[0]?["content"]?["tags"]?[0])
+        #expect(call["begin"] == "<|open|>call tool=\"get_weather\" index=\"")
+        let elements = try #require(call["content"]?["elements"]?.arrayValue)
+        #expect(elements.count == 3)
+        #expect(elements[0] == ["type": "regex", "pattern": "[0-9]+"])
+        #expect(elements[1] == ["type": "const_string", "value": "\"<|sep|>"])
+        #expect(elements[2]["style"] == "kimi_k3_xml")
+        #expect(call["end"] == "<|close|>call<|sep|>")
+    }
+
     /// Formats whose structural tag writes arguments in one of xgrammar's XML styles: a call
     /// written in that style (strings raw, other values as JSON, the spelling xgrammar's style
     /// grammars accept, see Tests/Fixtures/structural-tags/xml-styles.json) is read back by the
@@ -88,7 +103,8 @@ import Schema
             default: Issue.record("\(format.name): not an XML style")
             }
         }
-        var call = template.callBegin.replacingOccurrences(of: "{name}", with: "get_weather") + body + template.callEnd
+        var call = template.callBegin.replacingOccurrences(of: "{name}", with: "get_weather")
+            .replacingOccurrences(of: "{index}", with: "1") + body + template.callEnd
         if let section = template.section { call = section.begin + call + section.end }
         let parser = try format.makeParser(tools: Self.tools, options: ToolParserOptions(startsInReasoning: false))
         let out = parser.parse(call)

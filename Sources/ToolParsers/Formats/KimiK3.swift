@@ -14,7 +14,7 @@ extension BuiltInFormats {
         structural: StructuralTagTemplate(
             triggers: ["<|open|>tools<|sep|>"],
             section: (begin: "<|open|>tools<|sep|>", end: "<|close|>tools<|sep|>", separator: ""),
-            callBegin: "<|open|>call tool=\"{name}\" index=\"1\"<|sep|>",
+            callBegin: "<|open|>call tool=\"{name}\" index=\"{index}\"<|sep|>",
             callEnd: "<|close|>call<|sep|>",
             arguments: .kimiK3XML))
 }
