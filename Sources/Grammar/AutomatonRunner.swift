@@ -265,6 +265,12 @@ struct AutomatonRunner {
         setTransitions.withUnsafeBufferPointer { $0[Int(id) &* 256 &+ Int(b)] }
     }
 
+    /// Reserves room for the transitions of `sets` interned sets: a mask cache meets hundreds,
+    /// and growing the table by copying it lands on whichever mask crosses a power of two.
+    mutating func reserveSets(_ sets: Int) {
+        setTransitions.reserveCapacity(sets * 256)
+    }
+
     /// Drops the interned sets when there are too many (call between walks only).
     mutating func trimSets() {
         if setConfigs.count > Self.setLimit {

@@ -105,6 +105,7 @@ public final class CompiledGrammar: @unchecked Sendable {
         for (slot, ids) in slotIDs.enumerated() { for id in ids { byToken[id, default: []].append(Int32(slot)) } }
         slotsOfToken = byToken
         runner = AutomatonRunner(automaton)
+        runner.reserveSets(2048)
     }
 
     /// The abstracted counter of a loop state and whether it stands for several counters.
