@@ -169,6 +169,8 @@ final class SchemaCompiler {
     static let maxCompileDepth = 200
     var compileDepth = 0
     var disjointDepth = 0
+    /// The keyword (pointer) that last stopped `complement`.
+    var complementBlocker = ""
     var depth = 0
 
     init(root: JSONValue, options: JSONSchemaGrammarOptions) {
@@ -631,8 +633,10 @@ final class SchemaCompiler {
                 for i in branches.indices {
                     for j in overlapping[i] {
                         let b = d.branches[j]
+                        complementBlocker = ""
                         guard let comp = try complement(b) else {
-                            throw fail("oneOf", b.pointer, "branch \(j) has no exact complement (a keyword such as pattern, format, additionalProperties or items)")
+                            throw fail("oneOf", complementBlocker.isEmpty ? b.pointer : complementBlocker,
+                                       "branch \(j) has no exact complement (its keyword \(complementBlocker.split(separator: "/").last.map { "'\($0)'" } ?? "") has none here)")
                         }
                         branches[i] = try merge(branches[i], parse(SubSchema(value: comp, pointer: complementPointer(b.pointer))))
                     }
@@ -745,7 +749,21 @@ final class SchemaCompiler {
                 return v.typeName == "integer" ? "integer" : v.typeName
             })
         }
-        return c.types ?? allTypes
+        var types = c.types ?? allTypes
+        // Every instance satisfies a branch of each anyOf / oneOf: the types of their union.
+        if disjointDepth < 4 {
+            disjointDepth += 1
+            defer { disjointDepth -= 1 }
+            for d in c.disjunctions {
+                var union: Set<String> = []
+                for b in d.branches {
+                    guard let bc = try? parse(b) else { return types }
+                    union.formUnion(effectiveTypes(bc))
+                }
+                types = intersectTypes(types, union)
+            }
+        }
+        return types
     }
 
     private func constValues(_ c: Constraints, _ name: String) -> [JSONValue]? {

@@ -74,18 +74,25 @@ extension SchemaCompiler {
                     }
                     terms.append(["allOf": .array(all)])
                 case "not": terms.append(v)
+                case "items":
+                    // An array with an element outside `items` (2020-12 form, no prefixItems).
+                    guard v.arrayValue == nil, o["prefixItems"] == nil else { complementBlocker = kp(k); return nil }
+                    guard let c = try complement(SubSchema(value: v, pointer: kp(k)), depth: depth + 1) else { return nil }
+                    if case .bool(false) = c { continue }
+                    terms.append(["type": "array", "contains": c])
                 case "pattern":
                     guard v.stringValue != nil else { return nil }
                     terms.append(["type": "string", "not": ["pattern": v]])
                 case "additionalItems":
                     // Without an items array it has no effect.
-                    if o["items"]?.arrayValue != nil { return nil }
-                case "minContains", "maxContains": if o["contains"] != nil { return nil }
-                case "then", "else": if o["if"] != nil && !legacyDraft { return nil }
-                case "if": if !legacyDraft { return nil }
+                    if o["items"]?.arrayValue != nil { complementBlocker = kp(k); return nil }
+                case "minContains", "maxContains": if o["contains"] != nil { complementBlocker = kp(k); return nil }
+                case "then", "else": if o["if"] != nil && !legacyDraft { complementBlocker = kp(k); return nil }
+                case "if": if !legacyDraft { complementBlocker = kp(k); return nil }
                 case "multipleOf", "format", "patternProperties", "additionalProperties", "propertyNames", "items",
                      "prefixItems", "uniqueItems", "contains", "oneOf", "dependencies", "dependentRequired", "dependentSchemas",
                      "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef", "$recursiveAnchor":
+                    complementBlocker = kp(k)
                     return nil
                 default: continue   // Unknown keywords are annotations.
                 }
