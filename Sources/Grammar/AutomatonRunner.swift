@@ -265,10 +265,14 @@ struct AutomatonRunner {
         setTransitions.withUnsafeBufferPointer { $0[Int(id) &* 256 &+ Int(b)] }
     }
 
-    /// Reserves room for the transitions of `sets` interned sets: a mask cache meets hundreds,
-    /// and growing the table by copying it lands on whichever mask crosses a power of two.
+    /// Reserves room for the transitions of `sets` interned sets, their index, and as many
+    /// memoized closures and stack frames: a mask cache meets hundreds, and growing a table by
+    /// copying or rehashing it lands on whichever mask crosses a power of two.
     mutating func reserveSets(_ sets: Int) {
         setTransitions.reserveCapacity(sets * 256)
+        setIndex.reserveCapacity(sets)
+        memo.reserveCapacity(sets)
+        arena.index.reserveCapacity(sets)
     }
 
     /// Drops the interned sets when there are too many (call between walks only).

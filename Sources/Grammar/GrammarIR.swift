@@ -150,10 +150,29 @@ public enum UTF8Ranges {
     /// The expression matching one code point from any of `ranges` (inclusive, any order, may overlap).
     public static func expr(_ ranges: [ClosedRange<UInt32>]) -> GrammarExpr {
         let merged = normalize(ranges)
-        var alts: [GrammarExpr] = []
+        var alts: [[ByteSet]] = []
         for r in merged { split(r.lowerBound, r.upperBound, into: &alts) }
-        if alts.count == 1 { return alts[0] }
-        return .choice(alts)
+        return factored(alts)
+    }
+
+    /// The choice of byte-set sequences `alts` with shared suffixes factored out
+    /// (`a c | b c` becomes `(a | b) c`, one-byte alternatives one set): continuation bytes
+    /// then lead to shared automaton states, so a class's UTF-8 paths after each lead byte
+    /// are a handful of states instead of one chain per range.
+    static func factored(_ alts: [[ByteSet]]) -> GrammarExpr {
+        var single = ByteSet()
+        var hasSingle = false
+        var groups: [ByteSet: [[ByteSet]]] = [:]
+        var order: [ByteSet] = []
+        for a in alts where !a.isEmpty {
+            if a.count == 1 { single = single.union(a[0]); hasSingle = true; continue }
+            let last = a[a.count - 1]
+            if groups[last] == nil { order.append(last) }
+            groups[last, default: []].append(Array(a.dropLast()))
+        }
+        var out: [GrammarExpr] = hasSingle ? [.byteSet(single)] : []
+        for last in order { out.append(.sequence([factored(groups[last] ?? []), .byteSet(last)])) }
+        return out.count == 1 ? out[0] : .choice(out)
     }
 
     /// The complement of `ranges` within all Unicode scalars.
@@ -192,7 +211,7 @@ public enum UTF8Ranges {
 
     private static let lengthLimits: [UInt32] = [0x7F, 0x7FF, 0xFFFF, 0x10FFFF]
 
-    private static func split(_ lo: UInt32, _ hi: UInt32, into alts: inout [GrammarExpr]) {
+    private static func split(_ lo: UInt32, _ hi: UInt32, into alts: inout [[ByteSet]]) {
         // Split at encoding-length boundaries first.
         for (i, limit) in lengthLimits.enumerated() {
             let start: UInt32 = i == 0 ? 0 : lengthLimits[i - 1] + 1
@@ -202,8 +221,8 @@ public enum UTF8Ranges {
     }
 
     /// Both ends encode to `length` bytes: split until every position is a plain byte range.
-    private static func splitSameLength(_ lo: UInt32, _ hi: UInt32, length: Int, into alts: inout [GrammarExpr]) {
-        if length == 1 { alts.append(.byteSet(ByteSet(range: UInt8(lo), UInt8(hi)))); return }
+    private static func splitSameLength(_ lo: UInt32, _ hi: UInt32, length: Int, into alts: inout [[ByteSet]]) {
+        if length == 1 { alts.append([ByteSet(range: UInt8(lo), UInt8(hi))]); return }
         // Bits carried by each continuation byte: 6. Find the first level where lo and hi diverge
         // and split so that trailing positions cover full continuation ranges.
         for k in 1..<length {
@@ -222,11 +241,7 @@ public enum UTF8Ranges {
             }
         }
         let a = encode(lo), b = encode(hi)
-        var parts: [GrammarExpr] = []
-        for i in 0..<length {
-            parts.append(a[i] == b[i] ? .bytes([a[i]]) : .byteSet(ByteSet(range: a[i], b[i])))
-        }
-        alts.append(.sequence(parts))
+        alts.append((0..<length).map { ByteSet(range: a[$0], b[$0]) })
     }
 
     /// The UTF-8 encoding of a scalar value (no validity check).

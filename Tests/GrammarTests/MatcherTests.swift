@@ -316,4 +316,34 @@ struct MatcherTests {
         }
         #expect(longAllowed > 100 && longDenied > 100)
     }
+
+    /// Code-point classes as factored UTF-8 byte alternatives read exactly the UTF-8 encodings
+    /// of their scalars (Swift's encoder is the reference): random range sets, every range
+    /// boundary and its neighbours, and bytes that are not UTF-8 (surrogates, overlong forms,
+    /// stray continuation bytes, lead bytes past U+10FFFF).
+    @Test func codePointClassesReadExactlyTheirScalars() throws {
+        var rng = MatcherRNG(seed: 11)
+        let edges: [UInt32] = [0, 0x7F, 0x80, 0x7FF, 0x800, 0xFFF, 0x1000, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x3FFFF, 0x40000, 0x10FFFF]
+        for round in 0..<40 {
+            var ranges: [ClosedRange<UInt32>] = []
+            for _ in 0..<(1 + rng.below(4)) {
+                let a = round % 2 == 0 ? UInt32(rng.below(0x110000)) : edges[rng.below(edges.count)]
+                let b = min(0x10FFFF, a + UInt32(rng.below(round % 3 == 0 ? 0x110000 : 0x900)))
+                ranges.append(a...b)
+            }
+            let g = Grammar(rules: [GrammarRule(name: "root", body: UTF8Ranges.expr(ranges))], root: 0)
+            let r = try GrammarRecognizer(g)
+            var probes = edges
+            for range in ranges { probes += [range.lowerBound, range.upperBound, range.lowerBound &- 1, range.upperBound + 1] }
+            for _ in 0..<300 { probes.append(UInt32(rng.below(0x110000))) }
+            for c in probes where c <= 0x10FFFF {
+                guard let scalar = Unicode.Scalar(c) else { continue }
+                let inClass = ranges.contains { $0.contains(c) }
+                #expect(r.matches(Array(String(Character(scalar)).utf8)) == inClass, "U+\(String(c, radix: 16)) in \(ranges)")
+            }
+            for bad: [UInt8] in [[0xED, 0xA0, 0x80], [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xF0, 0x80, 0x80, 0x80], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80]] {
+                #expect(!r.matches(bad))
+            }
+        }
+    }
 }
