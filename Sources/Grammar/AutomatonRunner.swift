@@ -7,6 +7,14 @@ struct Config: Hashable {
     var state: Int32
     var counter: Int32
     var stack: Int32
+
+    /// One hasher round per configuration (configurations key the closure memo, the stack
+    /// arena and, as arrays, the interned sets: hashing is much of a first mask's work).
+    @inline(__always)
+    func hash(into h: inout Hasher) {
+        let sc = UInt64(UInt32(bitPattern: state)) << 32 | UInt64(UInt32(bitPattern: counter))
+        h.combine(sc &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(UInt32(bitPattern: stack)))
+    }
 }
 
 /// Stack frames shared between configurations. Node 0 is the empty stack (the root rule
@@ -66,6 +74,14 @@ struct AutomatonRunner {
     private var dedupeFrom = -1
     /// Set when a budget ran out; every later step then fails.
     var error: GrammarMatchError?
+    /// Work done so far, for deterministic budgets: set transitions computed, and trie nodes
+    /// the walks visited (`TrieWalker` counts them here).
+    var stepMisses = 0
+    var visits = 0
+    /// Walks stop once `visits` passes this (set only while precomputing): the walk that
+    /// stopped sets `walkStopped`, and nothing computed from it may be kept.
+    var visitLimit = Int.max
+    var walkStopped = false
 
     static let configLimit = 100_000
     static let arenaLimit = 4_000_000
@@ -206,6 +222,9 @@ struct AutomatonRunner {
     /// trie walk costs one table lookup per node once the sets it meets are known.
     private(set) var setConfigs: [[Config]] = []
     private var setIndex: [[Config]: Int32] = [:]
+    /// The bytes some configuration of each set has an edge for (a superset of the bytes that
+    /// step it to a live set or raise a flag: any other byte leads nowhere).
+    private(set) var setReadable: [ByteSet] = []
     /// `setTransitions[id * 256 + byte]`: `next << 3 | alive << 2 | flags`, or -1 when not yet
     /// computed (alive: the next set has configurations).
     private var setTransitions: [Int32] = []
@@ -222,6 +241,14 @@ struct AutomatonRunner {
         setConfigs.append(sorted)
         setIndex[sorted] = id
         setTransitions.append(contentsOf: repeatElement(-1, count: 256))
+        var readable = ByteSet()
+        let states = automaton.states
+        for c in sorted {
+            let st = states[Int(c.state)]
+            for e in st.bytes { readable = readable.union(e.set) }
+            if st.byteLoop { readable = readable.union(automaton.loops[Int(st.loop)].byteBody) }
+        }
+        setReadable.append(readable)
         return id
     }
 
@@ -231,6 +258,7 @@ struct AutomatonRunner {
         let slot = Int(id) &* 256 &+ Int(b)
         let v = setTransitions[slot]
         if v >= 0 { return (v >> 3, v & 4 != 0, UInt8(v & 3)) }
+        stepMisses += 1
         var out = stepScratch
         stepScratch = []
         out.removeAll(keepingCapacity: true)
@@ -251,10 +279,19 @@ struct AutomatonRunner {
             }
         }
         let base = Int(id) &* 256
-        if error == nil {
-            for m in 0..<256 where same.contains(UInt8(m)) { setTransitions[base + m] = value }
+        setTransitions.withUnsafeMutableBufferPointer { t in
+            if error == nil {
+                let words = [same.words.0, same.words.1, same.words.2, same.words.3]
+                for w in 0..<4 {
+                    var bits = words[w]
+                    while bits != 0 {
+                        t[base + w << 6 + bits.trailingZeroBitCount] = value
+                        bits &= bits &- 1
+                    }
+                }
+            }
+            t[slot] = value
         }
-        setTransitions[slot] = value
         return (next, alive, flags)
     }
 
@@ -281,6 +318,7 @@ struct AutomatonRunner {
             setConfigs.removeAll()
             setIndex.removeAll()
             setTransitions.removeAll()
+            setReadable.removeAll()
             sliceVerdict.removeAll()
         }
     }

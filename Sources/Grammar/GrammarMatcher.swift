@@ -17,10 +17,14 @@ public struct MatcherOptions: Sendable {
     public var contextDepth: Int
     /// Tokens longer than this are checked at run time where loop counters were abstracted.
     public var counterHorizon: Int
+    /// Work spent at compile time on the mask cache entries nearest the start (see
+    /// `CompiledGrammar.precompute`; 0: every entry is computed on first use).
+    public var precomputeBudget: Int
 
-    public init(contextDepth: Int = 3, counterHorizon: Int = 24) {
+    public init(contextDepth: Int = 3, counterHorizon: Int = 24, precomputeBudget: Int = 20_000) {
         self.contextDepth = max(1, contextDepth)
         self.counterHorizon = max(1, counterHorizon)
+        self.precomputeBudget = max(0, precomputeBudget)
     }
 }
 
@@ -31,6 +35,13 @@ struct MaskKey: Hashable {
     var topCount: Int
     var atBottom: Bool
     var abstracted: Bool
+
+    /// The fields folded into one hasher round.
+    func hash(into h: inout Hasher) {
+        var x = UInt64(topCount) << 2 | (atBottom ? 2 : 0) | (abstracted ? 1 : 0)
+        for f in frames { x = (x ^ UInt64(bitPattern: f)) &* 0x9E37_79B9_7F4A_7C15; x ^= x >> 29 }
+        h.combine(x)
+    }
 }
 
 /// What the cache knows about one key.
@@ -60,8 +71,15 @@ public final class CompiledGrammar: @unchecked Sendable {
     /// as one thread at a time uses the grammar).
     var runner: AutomatonRunner
     var walker = TrieWalker()
+    /// Groups of the configuration sets met so far, by the set sorted as `groups` sorts it.
+    private var groupMemo: [[Config]: [Group]] = [:]
+    private var fillSink = WalkSink()
+    private var fillScratch: [Config] = []
     /// Cache entries computed so far.
     public var cachedEntries: Int { cache.count }
+    /// Configuration sets and cache entries computed at compile time (`precompute`).
+    public private(set) var precomputedSets = 0
+    public private(set) var precomputedEntries = 0
     /// Configuration sets the cache walks have met so far.
     public var internedSets: Int { runner.setConfigs.count }
 
@@ -69,6 +87,8 @@ public final class CompiledGrammar: @unchecked Sendable {
     public convenience init(_ grammar: Grammar, vocabulary: TokenVocabulary, options: MatcherOptions = MatcherOptions()) throws(GrammarCompileError) {
         _ = Self.warmUp
         try self.init(grammar, vocabulary: vocabulary, options: options, warmingUp: ())
+        precomputedSets = precompute(budget: options.precomputeBudget)
+        precomputedEntries = cache.count
     }
 
     /// Runs a small grammar through a compile, masks, steps and a rollback once per process, so
@@ -85,6 +105,7 @@ public final class CompiledGrammar: @unchecked Sendable {
         let vocabulary = TokenVocabulary(tokens: tokens, special: [14], endOfGeneration: [14])
         guard let grammar = try? GBNF.parse(text),
               let compiled = try? CompiledGrammar(grammar, vocabulary: vocabulary, options: MatcherOptions(), warmingUp: ()) else { return }
+        _ = compiled.precompute(budget: 200)
         let matcher = GrammarMatcher(compiled)
         var mask = [UInt32](repeating: 0, count: (tokens.count + 31) / 32)
         for t: Int32 in [0, 5, 11, 10, 2, 5, 7, 4, 3, 4, 8, 15, 4, 1, 14] {
@@ -153,11 +174,16 @@ public final class CompiledGrammar: @unchecked Sendable {
         return (MaskKey(frames: frames, topCount: topCount, atBottom: node == StackArena.bottom, abstracted: abstracted), node)
     }
 
+    /// Whether the cache holds the entry of `key`.
+    func hasEntry(_ key: MaskKey) -> Bool { cache[key] != nil }
+
     /// The cache entry for `key`, computed on first use.
     func entry(_ key: MaskKey) -> MaskEntry {
         if let e = cache[key] { return e }
         runner.trimSets()
         let e = computeEntry(key)
+        // An entry whose walk was stopped (precompute's work limit) is incomplete.
+        if runner.walkStopped { return e }
         cache[key] = e
         return e
     }
@@ -187,9 +213,9 @@ public final class CompiledGrammar: @unchecked Sendable {
     /// alive over any stack below, and the shorter key's verdict is shared by every key that
     /// extends it (each position of a JSON string in a schema: the string's states and its
     /// character loop, say).
-    private func sliceTier(_ key: MaskKey, maxDepth: Int) -> Int {
+    func sliceTier(_ key: MaskKey, maxDepth: Int) -> Int {
         let tiers = vocabulary.sliceTiers
-        guard let top = tiers.lastIndex(where: { $0.maxLength <= maxDepth }), tiers[0].tokenCount > 0 else { return -1 }
+        guard let top = tiers.lastIndex(where: { $0.maxLength <= maxDepth }), tiers[0].tokenCount > 0, topsReadSliceStarts(key) else { return -1 }
         let cap = tiers[top].maxLength
         var absorbed = 0
         for n in key.topCount...key.frames.count where absorbed < cap {
@@ -263,6 +289,107 @@ public final class CompiledGrammar: @unchecked Sendable {
         return finish(e, sink: sink, tier: tier)
     }
 
+    /// ORs into `mask` (when given) the tokens allowed after `configs` (with `flags`), split
+    /// into `groups`; without a mask, only fills the caches that the same work fills.
+    func fill(_ mask: UnsafeMutableBufferPointer<UInt32>?, configs: [Config], flags: UInt8, groups: [Group]) {
+        let v = vocabulary
+        if let mask {
+            if flags & AutomatonRunner.flagAccepting != 0 {
+                for t in v.endOfGeneration { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+            }
+            for c in configs {
+                for sp in automaton.states[Int(c.state)].specials {
+                    for t in slotIDs[Int(sp.slot)] { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+                }
+            }
+        }
+        var seen: [(MaskKey, Int32)] = []
+        for g in groups {
+            let e = g.entry
+            // Groups sharing a key and the stack below it share everything but the horizon
+            // checks (which read the real counters).
+            let repeated = seen.contains(where: { $0.0 == g.key && $0.1 == g.below })
+            if !repeated {
+                seen.append((g.key, g.below))
+                if let mask {
+                    if let bits = e.bits {
+                        bits.withUnsafeBufferPointer { b in for i in 0..<b.count { mask[i] |= b[i] } }
+                    } else {
+                        for t in e.acceptedList { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+                    }
+                }
+            }
+            if !repeated && !e.escapes.isEmpty {
+                // Ending the key's frames continues at the frame below them.
+                var cont: [Config] = []
+                let s = Int(g.below)
+                _ = runner.addClosure(Config(state: runner.arena.state[s], counter: runner.arena.counter[s], stack: runner.arena.parent[s]), to: &cont, from: 0)
+                if !cont.isEmpty {
+                    runner.trimSets()
+                    let contSet = runner.intern(cont)
+                    fillSink.tokens.removeAll(keepingCapacity: true)
+                    for n in e.escapes {
+                        walker.walk(v, runner: &runner, from: Int(n), startSet: contSet, maxDepth: Int.max, into: &fillSink)
+                    }
+                    if let mask { for t in fillSink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) } }
+                }
+            }
+            for n in e.deep {
+                // Read the path to the node from the real configurations, then its subtree.
+                var cur = g.configs, flags: UInt8 = 0
+                for b in v.pathBytes(to: n) {
+                    fillScratch.removeAll(keepingCapacity: true)
+                    flags = runner.step(cur, 0..<cur.count, byte: b, into: &fillScratch)
+                    cur = fillScratch
+                    if cur.isEmpty { break }
+                }
+                if cur.isEmpty && flags == 0 { continue }
+                if let mask {
+                    let ts = Int(v.nodeTokenStart[Int(n)]), te = Int(v.nodeTokenStart[Int(n) + 1])
+                    for i in ts..<te { let t = v.nodeTokens[i]; mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+                }
+                if !cur.isEmpty {
+                    runner.trimSets()
+                    let curSet = runner.intern(cur)
+                    fillSink.tokens.removeAll(keepingCapacity: true)
+                    walker.walk(v, runner: &runner, from: Int(n), startSet: curSet, maxDepth: Int.max, into: &fillSink)
+                    if let mask { for t in fillSink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) } }
+                }
+            }
+        }
+    }
+
+    /// One group of a configuration set: configurations sharing a stack, their key, the stack
+    /// node below the key, and the key's cache entry.
+    struct Group {
+        let configs: [Config]
+        let key: MaskKey
+        let below: Int32
+        let entry: MaskEntry
+    }
+
+    /// The groups of `configs` with their cache entries (memoized by the set: configurations
+    /// are stable, stacks are hash-consed and never freed).
+    func groups(_ configs: [Config]) -> [Group] {
+        var sorted = configs
+        sorted.sort { ($0.stack, $0.state, $0.counter) < ($1.stack, $1.state, $1.counter) }
+        if let g = groupMemo[sorted] { return g }
+        var out: [Group] = []
+        var i = 0
+        while i < sorted.count {
+            var j = i + 1
+            while j < sorted.count && sorted[j].stack == sorted[i].stack { j += 1 }
+            let members = Array(sorted[i..<j])
+            let (key, below) = key(of: members, arena: runner.arena)
+            out.append(Group(configs: members, key: key, below: below, entry: entry(key)))
+            i = j
+        }
+        if runner.walkStopped { return out }
+        if groupMemo.count >= AutomatonRunner.setLimit { groupMemo.removeAll() }
+        groupMemo[sorted] = out
+        return out
+    }
+
     /// Stores what a walk found in `e` (accepted tokens as a list when few, else as bits).
     private func finish(_ e: MaskEntry, sink: WalkSink, tier: Int) -> MaskEntry {
         e.escapes = sink.escapes
@@ -332,6 +459,8 @@ struct TrieWalker {
         var k = start
         while k < end {
             let node = nodes[k]
+            runner.visits &+= 1
+            if runner.visits > runner.visitLimit { runner.walkStopped = true; return }
             let d = Int(node.depth)
             if d > maxDepth {
                 sink.deep.append(Int32(k))
@@ -376,16 +505,23 @@ struct TrieWalker {
         }
         let from = level[d - 1]
         let base = Int(offset)
-        for b in 0..<256 {
-            let c = Int(trie.tables[base + b])
-            if c == 0 { continue }
-            var t = runner.cachedTransition(from, UInt8(b))
-            if t < 0 {
-                let (next, alive, flags) = runner.stepSet(from, UInt8(b))
-                t = next << 3 | (alive ? 4 : 0) | Int32(flags)
+        // Only the bytes the set has edges for can lead anywhere.
+        let readable = runner.setReadable[Int(from)]
+        for (w, word) in [readable.words.0, readable.words.1, readable.words.2, readable.words.3].enumerated() {
+            var bits = word
+            while bits != 0 {
+                let b = w << 6 | bits.trailingZeroBitCount
+                bits &= bits &- 1
+                let c = Int(trie.tables[base + b])
+                if c == 0 { continue }
+                var t = runner.cachedTransition(from, UInt8(b))
+                if t < 0 {
+                    let (next, alive, flags) = runner.stepSet(from, UInt8(b))
+                    t = next << 3 | (alive ? 4 : 0) | Int32(flags)
+                }
+                if t & 7 == 0 { continue }
+                subtrees(c, Int(trie.nodes[c].end), trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
             }
-            if t & 7 == 0 { continue }
-            subtrees(c, Int(trie.nodes[c].end), trie, level: level, runner: &runner, maxDepth: maxDepth, into: &sink)
         }
     }
 }
@@ -397,9 +533,8 @@ public final class GrammarMatcher {
     /// Configuration sets after each accepted token (index 0: the start).
     private var history: [(configs: [Config], flags: UInt8)] = []
     private var scratch: [Config] = []
-    private var sink = WalkSink()
-    /// Groups and cache entries of the configuration sets met so far.
-    private var groupsOf: [[Config]: [Group]] = [:]
+    /// Groups and cache entries of the configuration sets this matcher has met.
+    private var groupsOf: [[Config]: [CompiledGrammar.Group]] = [:]
 
     /// A matcher at the start of the grammar.
     public init(_ compiled: CompiledGrammar) {
@@ -426,96 +561,14 @@ public final class GrammarMatcher {
     /// `mask.count` must be at least `(vocabulary.count + 31) / 32`.
     public func fillMask(_ mask: inout [UInt32]) {
         let (configs, flags) = history[history.count - 1]
-        let v = compiled.vocabulary
-        if flags & AutomatonRunner.flagAccepting != 0 {
-            for t in v.endOfGeneration { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
+        let groups: [CompiledGrammar.Group]
+        if let g = groupsOf[configs] {
+            groups = g
+        } else {
+            groups = compiled.groups(configs)
+            groupsOf[configs] = groups
         }
-        for c in configs {
-            for sp in compiled.automaton.states[Int(c.state)].specials {
-                for t in compiled.slotIDs[Int(sp.slot)] { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-            }
-        }
-        var seen: [(MaskKey, Int32)] = []
-        for g in groups(configs) {
-            let e = g.entry
-            // Groups sharing a key and the stack below it share everything but the horizon
-            // checks (which read the real counters).
-            let repeated = seen.contains(where: { $0.0 == g.key && $0.1 == g.below })
-            if !repeated {
-                seen.append((g.key, g.below))
-                if let bits = e.bits {
-                    mask.withUnsafeMutableBufferPointer { m in
-                        bits.withUnsafeBufferPointer { b in for i in 0..<b.count { m[i] |= b[i] } }
-                    }
-                } else {
-                    for t in e.acceptedList { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-                }
-            }
-            if !repeated && !e.escapes.isEmpty {
-                // Ending the key's frames continues at the frame below them.
-                var cont: [Config] = []
-                let s = Int(g.below)
-                _ = compiled.runner.addClosure(Config(state: compiled.runner.arena.state[s], counter: compiled.runner.arena.counter[s], stack: compiled.runner.arena.parent[s]), to: &cont, from: 0)
-                if !cont.isEmpty {
-                    compiled.runner.trimSets()
-                    let contSet = compiled.runner.intern(cont)
-                    sink.tokens.removeAll(keepingCapacity: true)
-                    for n in e.escapes {
-                        compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), startSet: contSet, maxDepth: Int.max, into: &sink)
-                    }
-                    for t in sink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-                }
-            }
-            for n in e.deep {
-                // Read the path to the node from the real configurations, then its subtree.
-                var cur = g.configs, flags: UInt8 = 0
-                for b in v.pathBytes(to: n) {
-                    scratch.removeAll(keepingCapacity: true)
-                    flags = compiled.runner.step(cur, 0..<cur.count, byte: b, into: &scratch)
-                    cur = scratch
-                    if cur.isEmpty { break }
-                }
-                if cur.isEmpty && flags == 0 { continue }
-                let ts = Int(v.nodeTokenStart[Int(n)]), te = Int(v.nodeTokenStart[Int(n) + 1])
-                for i in ts..<te { let t = v.nodeTokens[i]; mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-                if !cur.isEmpty {
-                    compiled.runner.trimSets()
-                    let curSet = compiled.runner.intern(cur)
-                    sink.tokens.removeAll(keepingCapacity: true)
-                    compiled.walker.walk(v, runner: &compiled.runner, from: Int(n), startSet: curSet, maxDepth: Int.max, into: &sink)
-                    for t in sink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) }
-                }
-            }
-        }
-    }
-
-    /// One group of a configuration set: configurations sharing a stack, their key, the stack
-    /// node below the key, and the key's cache entry.
-    struct Group {
-        let configs: [Config]
-        let key: MaskKey
-        let below: Int32
-        let entry: MaskEntry
-    }
-
-    /// The groups of `configs` (memoized: configurations are stable, stacks are hash-consed
-    /// and never freed).
-    private func groups(_ configs: [Config]) -> [Group] {
-        if let g = groupsOf[configs] { return g }
-        var sorted = configs
-        sorted.sort { ($0.stack, $0.state, $0.counter) < ($1.stack, $1.state, $1.counter) }
-        var out: [Group] = []
-        var i = 0
-        while i < sorted.count {
-            var j = i + 1
-            while j < sorted.count && sorted[j].stack == sorted[i].stack { j += 1 }
-            let members = Array(sorted[i..<j])
-            let (key, below) = compiled.key(of: members, arena: compiled.runner.arena)
-            out.append(Group(configs: members, key: key, below: below, entry: compiled.entry(key)))
-            i = j
-        }
-        groupsOf[configs] = out
-        return out
+        mask.withUnsafeMutableBufferPointer { m in compiled.fill(m, configs: configs, flags: flags, groups: groups) }
     }
 
     /// The allowed token ids (a convenience over `fillMask`).

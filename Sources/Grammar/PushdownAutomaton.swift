@@ -203,17 +203,23 @@ public struct PushdownAutomaton: Sendable {
 
     /// Removes edges into rules that derive no string, so every live configuration can finish.
     private mutating func prune() throws(GrammarCompileError) {
+        // Least fixpoint of "the state can reach its rule's end" (calls only through rules
+        // already known to derive a string) and "the rule derives a string" (its start can
+        // reach its end), by sweeps over all states: later states are mostly successors, so
+        // sweeping backwards settles most of them in one pass.
         var productive = [Bool](repeating: false, count: ruleStart.count)
+        var canEnd = [Bool](repeating: false, count: states.count)
         var changed = true
         while changed {
             changed = false
-            for r in ruleStart.indices where !productive[r] {
-                if canFinish(from: ruleStart[r], productive: productive) { productive[r] = true; changed = true }
+            for i in states.indices.reversed() where !canEnd[i] {
+                if reachesEnd(states[i], canEnd: canEnd, productive: productive) { canEnd[i] = true; changed = true }
             }
+            for r in ruleStart.indices where !productive[r] && canEnd[Int(ruleStart[r])] { productive[r] = true; changed = true }
         }
         guard productive[Int(root)] else { throw .empty(ruleNames[Int(root)]) }
         for i in states.indices {
-            states[i].calls.removeAll { !productive[Int($0.rule)] }
+            if states[i].calls.contains(where: { !productive[Int($0.rule)] }) { states[i].calls.removeAll { !productive[Int($0.rule)] } }
             if states[i].loop >= 0 {
                 let l = loops[Int(states[i].loop)]
                 if l.body >= 0 && !productive[Int(l.body)] {
@@ -223,45 +229,53 @@ public struct PushdownAutomaton: Sendable {
             }
         }
         // States that can no longer reach their rule's end are dead; drop edges into them.
+        // Predecessor lists in one flat array (`preds[predStart[s]..<predStart[s + 1]]`).
         var live = [Bool](repeating: false, count: states.count)
-        var preds = [[Int32]](repeating: [], count: states.count)
-        for (i, st) in states.enumerated() {
-            for e in st.bytes { preds[Int(e.target)].append(Int32(i)) }
-            for e in st.epsilon { preds[Int(e)].append(Int32(i)) }
-            for c in st.calls { preds[Int(c.ret)].append(Int32(i)) }
-            for s in st.specials { preds[Int(s.target)].append(Int32(i)) }
+        var predStart = [Int](repeating: 0, count: states.count + 1)
+        func forEachEdge(_ i: Int, _ body: (Int) -> Void) {
+            let st = states[i]
+            for e in st.bytes { body(Int(e.target)) }
+            for e in st.epsilon { body(Int(e)) }
+            for c in st.calls { body(Int(c.ret)) }
+            for s in st.specials { body(Int(s.target)) }
             if st.loop >= 0 {
                 let l = loops[Int(st.loop)]
-                if l.max != 0 { preds[i].append(Int32(i)) }
-                if l.min == 0 || l.max != 0 { preds[Int(l.exit)].append(Int32(i)) }
+                if l.max != 0 { body(i) }
+                if l.min == 0 || l.max != 0 { body(Int(l.exit)) }
             }
         }
+        for i in states.indices { forEachEdge(i) { predStart[$0 + 1] += 1 } }
+        for i in states.indices { predStart[i + 1] += predStart[i] }
+        var fill = predStart
+        var preds = [Int32](repeating: 0, count: predStart[states.count])
+        for i in states.indices { forEachEdge(i) { preds[fill[$0]] = Int32(i); fill[$0] += 1 } }
         var work: [Int32] = []
         for (i, st) in states.enumerated() where st.isFinal { live[i] = true; work.append(Int32(i)) }
         while let s = work.popLast() {
-            for p in preds[Int(s)] where !live[Int(p)] { live[Int(p)] = true; work.append(p) }
+            for k in predStart[Int(s)]..<predStart[Int(s) + 1] where !live[Int(preds[k])] { live[Int(preds[k])] = true; work.append(preds[k]) }
         }
         for i in states.indices {
-            states[i].bytes.removeAll { !live[Int($0.target)] || $0.set.isEmpty }
-            states[i].epsilon.removeAll { !live[Int($0)] }
-            states[i].calls.removeAll { !live[Int($0.ret)] }
-            states[i].specials.removeAll { !live[Int($0.target)] }
+            let st = states[i]
+            if st.bytes.contains(where: { !live[Int($0.target)] || $0.set.isEmpty }) {
+                states[i].bytes.removeAll { !live[Int($0.target)] || $0.set.isEmpty }
+            }
+            if st.epsilon.contains(where: { !live[Int($0)] }) { states[i].epsilon.removeAll { !live[Int($0)] } }
+            if st.calls.contains(where: { !live[Int($0.ret)] }) { states[i].calls.removeAll { !live[Int($0.ret)] } }
+            if st.specials.contains(where: { !live[Int($0.target)] }) { states[i].specials.removeAll { !live[Int($0.target)] } }
         }
     }
 
-    /// Whether the rule end is reachable from `start` when only productive rules are called.
-    private func canFinish(from start: Int32, productive: [Bool]) -> Bool {
-        var seen = Set<Int32>([start]), work = [start]
-        while let s = work.popLast() {
-            let st = states[Int(s)]
-            if st.isFinal { return true }
-            var next = st.epsilon + st.bytes.filter { !$0.set.isEmpty }.map(\.target) + st.specials.map(\.target)
-            for c in st.calls where productive[Int(c.rule)] { next.append(c.ret) }
-            if st.loop >= 0 {
-                let l = loops[Int(st.loop)]
-                if l.min == 0 || l.body < 0 || productive[Int(l.body)] { next.append(l.exit) }
-            }
-            for n in next where seen.insert(n).inserted { work.append(n) }
+    /// Whether `st` ends its rule or has an edge to a state that can (`canEnd`), calls going
+    /// through `productive` rules only.
+    private func reachesEnd(_ st: AutomatonState, canEnd: [Bool], productive: [Bool]) -> Bool {
+        if st.isFinal { return true }
+        for e in st.epsilon where canEnd[Int(e)] { return true }
+        for e in st.bytes where canEnd[Int(e.target)] && !e.set.isEmpty { return true }
+        for e in st.specials where canEnd[Int(e.target)] { return true }
+        for c in st.calls where productive[Int(c.rule)] && canEnd[Int(c.ret)] { return true }
+        if st.loop >= 0 {
+            let l = loops[Int(st.loop)]
+            if (l.min == 0 || l.body < 0 || productive[Int(l.body)]) && canEnd[Int(l.exit)] { return true }
         }
         return false
     }
