@@ -205,20 +205,47 @@ public struct PushdownAutomaton: Sendable {
     private mutating func prune() throws(GrammarCompileError) {
         // Least fixpoint of "the state can reach its rule's end" (calls only through rules
         // already known to derive a string) and "the rule derives a string" (its start can
-        // reach its end), by sweeps over all states: later states are mostly successors, so
-        // sweeping backwards settles most of them in one pass.
+        // reach its end), by sweeps over flat edge arrays (`plain`: edges that need nothing;
+        // `conditional`: a call's return or a loop's exit, usable once its rule is productive):
+        // later states are mostly successors, so sweeping backwards settles most in one pass.
+        let n = states.count
+        var canEnd = [Bool](repeating: false, count: n)
+        var plainStart = [Int32](repeating: 0, count: n + 1), plain: [Int32] = []
+        var condStart = [Int32](repeating: 0, count: n + 1), condRule: [Int32] = [], condTarget: [Int32] = []
+        for i in 0..<n {
+            let st = states[i]
+            canEnd[i] = st.isFinal
+            for e in st.epsilon { plain.append(e) }
+            for e in st.bytes where !e.set.isEmpty { plain.append(e.target) }
+            for e in st.specials { plain.append(e.target) }
+            for c in st.calls { condRule.append(c.rule); condTarget.append(c.ret) }
+            if st.loop >= 0 {
+                let l = loops[Int(st.loop)]
+                if l.min == 0 || l.body < 0 { plain.append(l.exit) } else { condRule.append(l.body); condTarget.append(l.exit) }
+            }
+            plainStart[i + 1] = Int32(plain.count)
+            condStart[i + 1] = Int32(condRule.count)
+        }
         var productive = [Bool](repeating: false, count: ruleStart.count)
-        var canEnd = [Bool](repeating: false, count: states.count)
         var changed = true
         while changed {
             changed = false
-            for i in states.indices.reversed() where !canEnd[i] {
-                if reachesEnd(states[i], canEnd: canEnd, productive: productive) { canEnd[i] = true; changed = true }
+            for i in stride(from: n - 1, through: 0, by: -1) where !canEnd[i] {
+                var ok = false
+                for k in Int(plainStart[i])..<Int(plainStart[i + 1]) where canEnd[Int(plain[k])] { ok = true; break }
+                if !ok {
+                    for k in Int(condStart[i])..<Int(condStart[i + 1]) where productive[Int(condRule[k])] && canEnd[Int(condTarget[k])] { ok = true; break }
+                }
+                if ok { canEnd[i] = true; changed = true }
             }
             for r in ruleStart.indices where !productive[r] && canEnd[Int(ruleStart[r])] { productive[r] = true; changed = true }
         }
         guard productive[Int(root)] else { throw .empty(ruleNames[Int(root)]) }
-        for i in states.indices {
+        // Edges into states that can reach their rule's end (backwards from the final states),
+        // after the calls of unproductive rules and the passes of unproductive loop bodies go.
+        var predStart = [Int32](repeating: 0, count: n + 1)
+        var edgeFrom: [Int32] = [], edgeTo: [Int32] = []
+        for i in 0..<n {
             if states[i].calls.contains(where: { !productive[Int($0.rule)] }) { states[i].calls.removeAll { !productive[Int($0.rule)] } }
             if states[i].loop >= 0 {
                 let l = loops[Int(states[i].loop)]
@@ -228,33 +255,31 @@ public struct PushdownAutomaton: Sendable {
                 }
             }
         }
-        // States that can no longer reach their rule's end are dead; drop edges into them.
-        // Predecessor lists in one flat array (`preds[predStart[s]..<predStart[s + 1]]`).
-        var live = [Bool](repeating: false, count: states.count)
-        var predStart = [Int](repeating: 0, count: states.count + 1)
-        func forEachEdge(_ i: Int, _ body: (Int) -> Void) {
+        for i in 0..<n {
             let st = states[i]
-            for e in st.bytes { body(Int(e.target)) }
-            for e in st.epsilon { body(Int(e)) }
-            for c in st.calls { body(Int(c.ret)) }
-            for s in st.specials { body(Int(s.target)) }
+            let from = Int32(i)
+            for e in st.bytes { edgeFrom.append(from); edgeTo.append(e.target) }
+            for e in st.epsilon { edgeFrom.append(from); edgeTo.append(e) }
+            for c in st.calls { edgeFrom.append(from); edgeTo.append(c.ret) }
+            for e in st.specials { edgeFrom.append(from); edgeTo.append(e.target) }
             if st.loop >= 0 {
                 let l = loops[Int(st.loop)]
-                if l.max != 0 { body(i) }
-                if l.min == 0 || l.max != 0 { body(Int(l.exit)) }
+                if l.max != 0 { edgeFrom.append(from); edgeTo.append(from) }
+                if l.min == 0 || l.max != 0 { edgeFrom.append(from); edgeTo.append(l.exit) }
             }
         }
-        for i in states.indices { forEachEdge(i) { predStart[$0 + 1] += 1 } }
-        for i in states.indices { predStart[i + 1] += predStart[i] }
+        for t in edgeTo { predStart[Int(t) + 1] += 1 }
+        for i in 0..<n { predStart[i + 1] += predStart[i] }
         var fill = predStart
-        var preds = [Int32](repeating: 0, count: predStart[states.count])
-        for i in states.indices { forEachEdge(i) { preds[fill[$0]] = Int32(i); fill[$0] += 1 } }
+        var preds = [Int32](repeating: 0, count: edgeTo.count)
+        for k in edgeTo.indices { let t = Int(edgeTo[k]); preds[Int(fill[t])] = edgeFrom[k]; fill[t] += 1 }
+        var live = [Bool](repeating: false, count: n)
         var work: [Int32] = []
         for (i, st) in states.enumerated() where st.isFinal { live[i] = true; work.append(Int32(i)) }
         while let s = work.popLast() {
-            for k in predStart[Int(s)]..<predStart[Int(s) + 1] where !live[Int(preds[k])] { live[Int(preds[k])] = true; work.append(preds[k]) }
+            for k in Int(predStart[Int(s)])..<Int(predStart[Int(s) + 1]) where !live[Int(preds[k])] { live[Int(preds[k])] = true; work.append(preds[k]) }
         }
-        for i in states.indices {
+        for i in 0..<n {
             let st = states[i]
             if st.bytes.contains(where: { !live[Int($0.target)] || $0.set.isEmpty }) {
                 states[i].bytes.removeAll { !live[Int($0.target)] || $0.set.isEmpty }
@@ -263,21 +288,6 @@ public struct PushdownAutomaton: Sendable {
             if st.calls.contains(where: { !live[Int($0.ret)] }) { states[i].calls.removeAll { !live[Int($0.ret)] } }
             if st.specials.contains(where: { !live[Int($0.target)] }) { states[i].specials.removeAll { !live[Int($0.target)] } }
         }
-    }
-
-    /// Whether `st` ends its rule or has an edge to a state that can (`canEnd`), calls going
-    /// through `productive` rules only.
-    private func reachesEnd(_ st: AutomatonState, canEnd: [Bool], productive: [Bool]) -> Bool {
-        if st.isFinal { return true }
-        for e in st.epsilon where canEnd[Int(e)] { return true }
-        for e in st.bytes where canEnd[Int(e.target)] && !e.set.isEmpty { return true }
-        for e in st.specials where canEnd[Int(e.target)] { return true }
-        for c in st.calls where productive[Int(c.rule)] && canEnd[Int(c.ret)] { return true }
-        if st.loop >= 0 {
-            let l = loops[Int(st.loop)]
-            if (l.min == 0 || l.body < 0 || productive[Int(l.body)]) && canEnd[Int(l.exit)] { return true }
-        }
-        return false
     }
 }
 
