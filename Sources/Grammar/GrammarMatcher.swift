@@ -74,6 +74,13 @@ public final class CompiledGrammar: @unchecked Sendable {
     /// Groups of the configuration sets met so far, by the set sorted as `groups` sorts it.
     private var groupMemo: [[Config]: [Group]] = [:]
     private var fillSink = WalkSink()
+    /// Tokens the escapes of an entry accept from a stack node below its key (the entry is
+    /// kept with them, so its identity is never reused).
+    private var escapeMemo: [EscapeKey: (entry: MaskEntry, tokens: [Int32])] = [:]
+    struct EscapeKey: Hashable {
+        let entry: ObjectIdentifier
+        let below: Int32
+    }
     private var fillScratch: [Config] = []
     /// Cache entries computed so far.
     public var cachedEntries: Int { cache.count }
@@ -320,18 +327,28 @@ public final class CompiledGrammar: @unchecked Sendable {
                 }
             }
             if !repeated && !e.escapes.isEmpty {
-                // Ending the key's frames continues at the frame below them.
-                var cont: [Config] = []
-                let s = Int(g.below)
-                _ = runner.addClosure(Config(state: runner.arena.state[s], counter: runner.arena.counter[s], stack: runner.arena.parent[s]), to: &cont, from: 0)
-                if !cont.isEmpty {
-                    runner.trimSets()
-                    let contSet = runner.intern(cont)
+                // Ending the key's frames continues at the frame below them (the stack node
+                // `below`, hash-consed: what the escapes' subtrees accept from it is memoized).
+                let memoKey = EscapeKey(entry: ObjectIdentifier(e), below: g.below)
+                if let memo = escapeMemo[memoKey] {
+                    if let mask { for t in memo.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) } }
+                } else {
+                    var cont: [Config] = []
+                    let s = Int(g.below)
+                    _ = runner.addClosure(Config(state: runner.arena.state[s], counter: runner.arena.counter[s], stack: runner.arena.parent[s]), to: &cont, from: 0)
                     fillSink.tokens.removeAll(keepingCapacity: true)
-                    for n in e.escapes {
-                        walker.walk(v, runner: &runner, from: Int(n), startSet: contSet, maxDepth: Int.max, into: &fillSink)
+                    if !cont.isEmpty {
+                        runner.trimSets()
+                        let contSet = runner.intern(cont)
+                        for n in e.escapes {
+                            walker.walk(v, runner: &runner, from: Int(n), startSet: contSet, maxDepth: Int.max, into: &fillSink)
+                        }
+                        if let mask { for t in fillSink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) } }
                     }
-                    if let mask { for t in fillSink.tokens { mask[Int(t) >> 5] |= 1 << UInt32(t & 31) } }
+                    if !runner.walkStopped && runner.error == nil {
+                        if escapeMemo.count >= AutomatonRunner.setLimit { escapeMemo.removeAll() }
+                        escapeMemo[memoKey] = (e, fillSink.tokens)
+                    }
                 }
             }
             for n in e.deep {
