@@ -81,6 +81,13 @@ public final class CompiledGrammar: @unchecked Sendable {
         let entry: ObjectIdentifier
         let below: Int32
     }
+
+    /// Sets up the escape memo's generic types once (the warm-up grammar has no escapes).
+    private func warmEscapeMemo() {
+        let e = MaskEntry()
+        escapeMemo[EscapeKey(entry: ObjectIdentifier(e), below: -1)] = (e, [0])
+        escapeMemo.removeAll()
+    }
     private var fillScratch: [Config] = []
     /// Cache entries computed so far.
     public var cachedEntries: Int { cache.count }
@@ -113,6 +120,7 @@ public final class CompiledGrammar: @unchecked Sendable {
         guard let grammar = try? GBNF.parse(text),
               let compiled = try? CompiledGrammar(grammar, vocabulary: vocabulary, options: MatcherOptions(), warmingUp: ()) else { return }
         _ = compiled.precompute(budget: 200)
+        compiled.warmEscapeMemo()
         let matcher = GrammarMatcher(compiled)
         var mask = [UInt32](repeating: 0, count: (tokens.count + 31) / 32)
         for t: Int32 in [0, 5, 11, 10, 2, 5, 7, 4, 3, 4, 8, 15, 4, 1, 14] {
