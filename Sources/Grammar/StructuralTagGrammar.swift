@@ -3,7 +3,7 @@ import Schema
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
 /// Formats: `const_string`, `json_schema` (style `json`, or an XML style of `XMLParameterStyle`;
-/// `any_order`),
+/// `any_order`; `max_whitespace_cnt` bounds whitespace runs in its JSON, else `schemaOptions` decide),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
 /// `tags_with_separator`. Free text ends at the first occurrence of what may end it (the
@@ -150,6 +150,13 @@ struct StructuralTagCompiler {
             guard let schema = f["json_schema"] else { throw err(path, "\"json_schema\" is missing") }
             var options = schemaOptions
             if f["any_order"]?.boolValue == true { options.propertyOrder = .any }
+            if let count = f["max_whitespace_cnt"], count != .null {
+                // xgrammar's bound on whitespace runs in this content (0: none at all).
+                guard let n = count.int64Value, (0...1000).contains(n) else {
+                    throw err(path + "/max_whitespace_cnt", "max_whitespace_cnt must be an integer from 0 to 1000 (or null)")
+                }
+                options.whitespace = n == 0 ? .compact : .flexible(maxRun: Int(n))
+            }
             let style = type == "qwen_xml_parameter" ? "qwen_xml" : (f["style"]?.stringValue ?? "json")
             do {
                 if style == "json" { return embed(try JSONSchemaGrammar.compile(schema, options: options)) }

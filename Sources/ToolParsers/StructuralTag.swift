@@ -27,25 +27,57 @@ public struct StructuralTagTemplate: Sendable, Equatable {
     /// A wrapper around all calls of one turn: begin, end, and the separator between calls.
     public var section: (begin: String, end: String, separator: String)?
     /// A call's begin; `{name}` stands for the tool name, `{index}` for a call number the model
-    /// writes (Kimi K3's `index="1"`, `"2"`, …: digits).
+    /// writes (Kimi K3's `index="1"`, Kimi K2's `functions.NAME:0`, Cohere's `"tool_call_id": "0"`:
+    /// digits), `{call_id}` for the optional call id `callID` describes.
     public var callBegin: String
     /// A call's end.
     public var callEnd: String
     public var arguments: Arguments
+    /// The call id a model may write where `{call_id}` stands: its marker, then text matching
+    /// `pattern` (Mistral: `[CALL_ID]` and nine letters or digits). Optional in the forced text.
+    public var callID: (marker: String, pattern: String)?
 
     public init(triggers: [String], section: (begin: String, end: String, separator: String)? = nil,
-                callBegin: String, callEnd: String, arguments: Arguments = .jsonSchema) {
+                callBegin: String, callEnd: String, arguments: Arguments = .jsonSchema,
+                callID: (marker: String, pattern: String)? = nil) {
         self.triggers = triggers
         self.section = section
         self.callBegin = callBegin
         self.callEnd = callEnd
         self.arguments = arguments
+        self.callID = callID
+    }
+
+    /// The placeholders of `callBegin` other than `{name}`.
+    static let placeholders = ["{index}", "{call_id}"]
+
+    /// The structural-tag elements for `text`, the part of a call's begin from its first
+    /// placeholder on: literal text as constants, `{index}` as digits, `{call_id}` as the
+    /// optional id.
+    func beginElements(_ text: String) -> [JSONValue] {
+        var elements: [JSONValue] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let next = Self.placeholders.compactMap { rest.firstRange(of: $0) }.min { $0.lowerBound < $1.lowerBound }
+            let literal = rest[..<(next?.lowerBound ?? rest.endIndex)]
+            if !literal.isEmpty { elements.append(["type": "const_string", "value": .string(String(literal))]) }
+            guard let next else { break }
+            if rest[next] == "{index}" {
+                elements.append(["type": "regex", "pattern": "[0-9]+"])
+            } else if let callID {
+                elements.append(["type": "optional", "content": ["type": "sequence", "elements": [
+                    ["type": "const_string", "value": .string(callID.marker)], ["type": "regex", "pattern": .string(callID.pattern)]]]])
+            }
+            rest = rest[next.upperBound...]
+        }
+        return elements
     }
 
     public static func == (a: StructuralTagTemplate, b: StructuralTagTemplate) -> Bool {
         a.triggers == b.triggers && a.section?.begin == b.section?.begin && a.section?.end == b.section?.end
             && a.section?.separator == b.section?.separator && a.callBegin == b.callBegin
             && a.callEnd == b.callEnd && a.arguments == b.arguments
+            && a.callID?.marker == b.callID?.marker && a.callID?.pattern == b.callID?.pattern
     }
 
     /// The structural tag for these tools and this tool choice. `required` and a named choice
@@ -67,14 +99,13 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             case .anyText: content = ["type": "any_text"]
             }
             var begin = callBegin.replacingOccurrences(of: "{name}", with: name)
-            if let index = begin.firstRange(of: "{index}") {
-                // The tag begins before the number; the number and the rest of the begin come first in its content.
-                let rest = String(begin[index.upperBound...])
-                var elements: [JSONValue] = [["type": "regex", "pattern": "[0-9]+"]]
-                if !rest.isEmpty { elements.append(["type": "const_string", "value": .string(rest)]) }
+            if let first = Self.placeholders.compactMap({ begin.firstRange(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                // The tag begins before the first placeholder; what the model writes there and the
+                // rest of the begin come first in its content.
+                var elements = beginElements(String(begin[first.lowerBound...]))
                 elements.append(content)
                 content = ["type": "sequence", "elements": .array(elements)]
-                begin = String(begin[..<index.lowerBound])
+                begin = String(begin[..<first.lowerBound])
             }
             return .object(JSONObject([
                 ("type", "tag"),

@@ -32,7 +32,7 @@ enum BenchMaskCommand {
         var python: String?
         var asJSON = false
         var options = MatcherOptions()
-        var layout = JSONSchemaGrammarOptions()
+        var layout = JSONLayout()
         var i = 0
         do {
             while i < arguments.count {
@@ -98,7 +98,7 @@ enum BenchMaskCommand {
         do {
             for _ in 0..<5 {
                 t0 = clock.now
-                let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: ConstraintCompiler.specialTexts(spec, vocabulary), json: layout)
+                let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: ConstraintCompiler.specialTexts(spec, vocabulary), json: layout.options(for: spec))
                 compiled = try CompiledGrammar(grammar, vocabulary: vocabulary, options: options)
                 compileMs.append((clock.now - t0).milliseconds)
             }
@@ -143,7 +143,7 @@ enum BenchMaskCommand {
         ]
         var reference: JSONValue?
         if let python {
-            reference = runReference(python: python, specArgs: specArgs + JSONLayout.flags(layout), tokenizer: tokenizer, vocabulary: vocabulary, ids: ids)
+            reference = runReference(python: python, specArgs: specArgs + JSONLayout.flags(layout.options(for: spec)), tokenizer: tokenizer, vocabulary: vocabulary, ids: ids)
             if let reference {
                 fields.append(("reference", reference))
                 var ratios: [(String, JSONValue)] = []

@@ -33,7 +33,7 @@ enum CompleteCommand: Subcommand {
         var topLogits = 0, json = false, stops: [String] = []
         var prompt: String?
         var spec: ConstraintSpec?
-        var layout = JSONSchemaGrammarOptions()
+        var layout = JSONLayout()
         do {
             var i = 0
             while i < arguments.count {
@@ -84,7 +84,7 @@ enum CompleteCommand: Subcommand {
             if let spec {
                 do {
                     let vocabulary = GrammarVocabularies.make(tokenizer)
-                    constraint = GrammarTokenConstraint(try ConstraintCompiler().matcher(for: spec, vocabulary: vocabulary, json: layout))
+                    constraint = GrammarTokenConstraint(try ConstraintCompiler().matcher(for: spec, vocabulary: vocabulary, json: layout.options(for: spec)))
                 } catch {
                     return EngineCLI.fail(name, error.humanText, code: 2)
                 }

@@ -37,7 +37,7 @@ enum GrammarCommand: Subcommand {
             return EngineCLI.fail(name, "expected 'check' (see 'toolshell grammar --help')", code: 2)
         }
         var spec: ConstraintSpec?
-        var layout = JSONSchemaGrammarOptions()
+        var layout = JSONLayout()
         var model: String?
         var files: [String] = []
         var i = 1
@@ -81,7 +81,7 @@ enum GrammarCommand: Subcommand {
         let vocabulary = GrammarVocabularies.make(tokenizer)
         let compiled: CompiledGrammar
         do {
-            let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: ConstraintCompiler.specialTexts(spec, vocabulary), json: layout)
+            let grammar = try ConstraintGrammar.grammar(for: spec, specialTokens: ConstraintCompiler.specialTexts(spec, vocabulary), json: layout.options(for: spec))
             compiled = try CompiledGrammar(grammar, vocabulary: vocabulary)
         } catch let error as ShellError {
             return EngineCLI.fail(name, error.humanText, code: 2)
@@ -125,16 +125,17 @@ enum ConstraintFlags {
 
     /// Help lines for the JSON layout flags.
     static let layoutHelp = """
-      --whitespace compact|flexible[:N]
-                              whitespace between JSON tokens (schema, json-object, structural-tag
-                              arguments): none (the default), or runs of at most N (default 20)
+      --whitespace auto|compact|flexible[:N]
+                              whitespace between JSON tokens: none (compact), or runs of at most N
+                              (default 20); auto (the default) is compact for --schema and
+                              --json-object, flexible for the JSON inside structural tags
       --any-order             an object's declared properties in any order
       --strict-properties     objects take only declared properties unless the schema allows more
     """
 
     /// Parses the JSON layout option at `arguments[i]` into `options` (advancing past its value);
     /// false when `arguments[i]` is not one.
-    static func parseLayout(_ arguments: [String], _ i: inout Int, into options: inout JSONSchemaGrammarOptions) throws -> Bool {
+    static func parseLayout(_ arguments: [String], _ i: inout Int, into options: inout JSONLayout) throws -> Bool {
         switch arguments[i] {
         case "--whitespace": options.whitespace = try JSONLayout.whitespace(try EngineCLI.value(arguments, &i, "--whitespace"))
         case "--any-order": options.propertyOrder = .any

@@ -38,22 +38,48 @@ enum ConstraintSpec: Sendable {
 }
 
 /// How every JSON constraint (a schema, json-object, the arguments of a structural tag's
-/// calls) is laid out: one policy, set by the CLI flags `--whitespace compact|flexible[:N]`,
-/// `--any-order`, `--strict-properties` or the shell's `/set json_*` keys. The default is
-/// compact (`{"a":1}`), no whitespace between tokens.
-enum JSONLayout {
+/// calls) is laid out: one policy, set by the CLI flags `--whitespace auto|compact|flexible[:N]`,
+/// `--any-order`, `--strict-properties` or the shell's `/set json_*` keys. Whitespace `auto`
+/// (the default) is compact (`{"a":1}`) for documents (`--schema`, `--json-object`) and
+/// flexible for the JSON inside structural tags, the arguments of tool calls: chat templates
+/// write those as `{"city": "Paris"}`, the layout the model was trained on, so forcing compact
+/// text there would push it off its own spelling. (xgrammar's structural tags take any
+/// whitespace too; a format's own `max_whitespace_cnt` still decides for its content.)
+struct JSONLayout: Equatable {
     /// The longest whitespace run between two JSON tokens under `flexible` without a count.
     static let defaultMaxWhitespace = 20
 
-    /// Parses `compact`, `flexible` or `flexible:N`.
-    static func whitespace(_ word: String) throws(ShellError) -> JSONSchemaGrammarOptions.Whitespace {
+    /// nil: auto (compact for documents, flexible up to `autoMaxRun` inside structural tags).
+    var whitespace: JSONSchemaGrammarOptions.Whitespace?
+    /// The longest whitespace run `auto` allows inside structural tags.
+    var autoMaxRun = JSONLayout.defaultMaxWhitespace
+    var propertyOrder: JSONSchemaGrammarOptions.PropertyOrder = .declared
+    var strictAdditionalProperties = false
+
+    /// The grammar options for `spec`: `auto` resolved by the kind of constraint.
+    func options(for spec: ConstraintSpec) -> JSONSchemaGrammarOptions {
+        let ws: JSONSchemaGrammarOptions.Whitespace
+        if let whitespace {
+            ws = whitespace
+        } else if case .structuralTag = spec {
+            ws = .flexible(maxRun: autoMaxRun)
+        } else {
+            ws = .compact
+        }
+        return JSONSchemaGrammarOptions(whitespace: ws, propertyOrder: propertyOrder,
+                                        strictAdditionalProperties: strictAdditionalProperties)
+    }
+
+    /// Parses `auto` (nil), `compact`, `flexible` or `flexible:N`.
+    static func whitespace(_ word: String) throws(ShellError) -> JSONSchemaGrammarOptions.Whitespace? {
+        if word == "auto" { return nil }
         if word == "compact" { return .compact }
         if word == "flexible" { return .flexible(maxRun: defaultMaxWhitespace) }
         if word.hasPrefix("flexible:"), let n = Int(word.dropFirst("flexible:".count)), (0...1000).contains(n) {
             return .flexible(maxRun: n)
         }
         throw ShellError(.usage, "unknown whitespace '\(word)'",
-                         fix: "use compact, flexible or flexible:N (N: the longest whitespace run, 0…1000)")
+                         fix: "use auto, compact, flexible or flexible:N (N: the longest whitespace run, 0…1000)")
     }
 
     /// The word `whitespace(_:)` reads back.
@@ -64,14 +90,21 @@ enum JSONLayout {
         }
     }
 
-    /// The options the shell's `/set json_*` keys give.
-    static func options(_ settings: Settings) -> JSONSchemaGrammarOptions {
-        let flexible = settings.string("json_whitespace") == "flexible"
-        return JSONSchemaGrammarOptions(
-            whitespace: flexible ? .flexible(maxRun: settings.int("json_whitespace_max") ?? defaultMaxWhitespace) : .compact,
-            propertyOrder: settings.string("json_property_order") == "any" ? .any : .declared,
-            strictAdditionalProperties: settings.bool("json_strict_properties"))
+    /// The layout the shell's `/set json_*` keys give.
+    init(_ settings: Settings) {
+        let max = settings.int("json_whitespace_max") ?? Self.defaultMaxWhitespace
+        switch settings.string("json_whitespace") {
+        case "flexible": whitespace = .flexible(maxRun: max)
+        case "compact": whitespace = .compact
+        default: whitespace = nil
+        }
+        autoMaxRun = max
+        propertyOrder = settings.string("json_property_order") == "any" ? .any : .declared
+        strictAdditionalProperties = settings.bool("json_strict_properties")
     }
+
+    /// The default layout (whitespace auto, declared order, additional properties allowed).
+    init() {}
 
     /// A text that tells option sets apart (for grammar reuse).
     static func key(_ o: JSONSchemaGrammarOptions) -> String {
@@ -217,11 +250,12 @@ extension EngineModel {
             // after the call(s) the model may end.
             if request.forceToolCall, let tag = request.structuralTag {
                 return GrammarTokenConstraint(try compiler.matcher(for: .structuralTag(tag), vocabulary: vocabulary,
-                                                                   json: JSONLayout.options(request.settings)))
+                                                                   json: JSONLayout(request.settings).options(for: .structuralTag(tag))))
             }
             guard let constraint = request.constraint else { return nil }
-            return GrammarTokenConstraint(try compiler.matcher(for: ConstraintSpec(constraint), vocabulary: vocabulary,
-                                                               json: JSONLayout.options(request.settings)))
+            let spec = ConstraintSpec(constraint)
+            return GrammarTokenConstraint(try compiler.matcher(for: spec, vocabulary: vocabulary,
+                                                               json: JSONLayout(request.settings).options(for: spec)))
         }
     }
 }

@@ -8,8 +8,8 @@ extension BuiltInFormats {
 
     static let cohereTag = StructuralTagTemplate(
         triggers: ["<|START_ACTION|>"],
-        section: (begin: "<|START_ACTION|>[\n", end: "\n]<|END_ACTION|>", separator: ",\n"),
-        callBegin: "{\"tool_call_id\": \"0\", \"tool_name\": \"{name}\", \"parameters\": ",
+        section: (begin: "<|START_ACTION|>[\n    ", end: "\n]<|END_ACTION|>", separator: ",\n    "),
+        callBegin: "{\"tool_call_id\": \"{index}\", \"tool_name\": \"{name}\", \"parameters\": ",
         callEnd: "}")
 
     /// Cohere Command R7B / Command A: `<|START_ACTION|>[{"tool_call_id": …, "tool_name": …, "parameters": {…}}, …]<|END_ACTION|>`,

@@ -14,6 +14,6 @@ extension BuiltInFormats {
         structural: StructuralTagTemplate(
             triggers: ["<|tool_calls_section_begin|>"],
             section: (begin: "<|tool_calls_section_begin|>", end: "<|tool_calls_section_end|>", separator: ""),
-            callBegin: "<|tool_call_begin|>functions.{name}:0<|tool_call_argument_begin|>",
+            callBegin: "<|tool_call_begin|>functions.{name}:{index}<|tool_call_argument_begin|>",
             callEnd: "<|tool_call_end|>"))
 }

@@ -13,7 +13,7 @@ extension BuiltInFormats {
                                           valueEnd: "</parameter>")))),
         structural: StructuralTagTemplate(
             triggers: ["<minimax:tool_call>"],
-            section: (begin: "<minimax:tool_call>\n", end: "</minimax:tool_call>", separator: "\n"),
+            section: (begin: "<minimax:tool_call>\n", end: "\n</minimax:tool_call>", separator: "\n"),
             callBegin: "<invoke name=\"{name}\">\n",
             callEnd: "</invoke>",
             arguments: .minimaxXML))

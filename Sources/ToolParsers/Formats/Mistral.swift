@@ -10,6 +10,7 @@ extension BuiltInFormats {
                                       nameThenArguments: NameThenArguments(nameEnd: ["[ARGS]"], idMarker: "[CALL_ID]"))))),
         structural: StructuralTagTemplate(
             triggers: ["[TOOL_CALLS]"],
-            callBegin: "[TOOL_CALLS]{name}[ARGS]",
-            callEnd: ""))
+            callBegin: "[TOOL_CALLS]{name}{call_id}[ARGS]",
+            callEnd: "",
+            callID: (marker: "[CALL_ID]", pattern: "[A-Za-z0-9]{9}")))
 }
