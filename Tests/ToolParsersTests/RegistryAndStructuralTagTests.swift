@@ -45,7 +45,10 @@ import Schema
     func forcedTextParsesBack(_ format: ToolParserFormat) throws {
         let template = try #require(format.structural)
         let args = FormatRendering.richArguments
+        // Placeholders as a model fills them: call number 0, the optional call id written out.
+        let id = template.callID.map { $0.marker + "abcDEF123" } ?? ""
         var call = template.callBegin.replacingOccurrences(of: "{name}", with: "get_weather")
+            .replacingOccurrences(of: "{index}", with: "0").replacingOccurrences(of: "{call_id}", with: id)
             + FormatRendering.json(args) + template.callEnd
         if let section = template.section { call = section.begin + call + section.end }
         let parser = try format.makeParser(tools: Self.tools, options: ToolParserOptions(startsInReasoning: false))
