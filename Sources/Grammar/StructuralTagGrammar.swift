@@ -2,8 +2,8 @@ import Schema
 
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
-/// Formats: `const_string`, `json_schema` (style `json`, or an XML style of `XMLParameterStyle`;
-/// `any_order`),
+/// Formats: `const_string`, `json_schema` (style `json`, `gemma` (see `GemmaStyle`, with the
+/// toolshell extension `string_delimiter`), or an XML style of `XMLParameterStyle`; `any_order`),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
 /// `tags_with_separator`. Free text ends at the first occurrence of what may end it (the
@@ -151,10 +151,14 @@ struct StructuralTagCompiler {
             var options = schemaOptions
             if f["any_order"]?.boolValue == true { options.propertyOrder = .any }
             let style = type == "qwen_xml_parameter" ? "qwen_xml" : (f["style"]?.stringValue ?? "json")
+            if f[GemmaStyle.delimiterField] != nil && style != GemmaStyle.name {
+                throw err(path + "/" + GemmaStyle.delimiterField, "a string delimiter applies to the gemma style only; add \"style\": \"gemma\" or remove it")
+            }
             do {
                 if style == "json" { return embed(try JSONSchemaGrammar.compile(schema, options: options)) }
+                if style == GemmaStyle.name { return try gemmaArguments(schema, format: f, options: options, path: path) }
                 guard let xml = XMLParameterStyle.all[style] else {
-                    throw err(path + "/style", "json_schema style \(style) is not supported; use json, "
+                    throw err(path + "/style", "json_schema style \(style) is not supported; use json, gemma, "
                               + XMLParameterStyle.all.keys.sorted().joined(separator: ", "))
                 }
                 return try xmlParameters(schema, style: xml, options: options, path: path)
