@@ -18,11 +18,11 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         case deepseekXML = "deepseek_xml"
         /// Kimi K3 `<|open|>argument key="K" type="T"<|sep|>V<|close|>argument<|sep|>` (`kimi_k3_xml`).
         case kimiK3XML = "kimi_k3_xml"
-        /// Gemma 4 `{key:<|"|>text<|"|>,n:1}`: xgrammar's `gemma` style, keys in any order (the
-        /// chat template writes them sorted, not in declared order).
+        /// Gemma 4 `{key:<|"|>text<|"|>,n:1}`: xgrammar's `gemma` style, keys sorted as the chat
+        /// template writes them (`templateKeyOrder`), not in declared order.
         case gemma = "gemma"
         /// FunctionGemma: the `gemma` style with strings between `<escape>` (toolshell's
-        /// `string_delimiter` extension), keys in any order.
+        /// `string_delimiter` extension), keys sorted likewise.
         case functionGemma = "function_gemma"
         /// Free text up to the call's end (formats whose argument syntax xgrammar cannot express).
         case anyText = "any_text"
@@ -71,7 +71,7 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML:
                 content = ["type": "json_schema", "json_schema": schema, "style": .string(arguments.rawValue)]
             case .gemma, .functionGemma:
-                var fields: [(String, JSONValue)] = [("type", "json_schema"), ("json_schema", schema), ("style", "gemma"), ("any_order", true)]
+                var fields: [(String, JSONValue)] = [("type", "json_schema"), ("json_schema", Self.templateKeyOrder(schema)), ("style", "gemma")]
                 if arguments == .functionGemma { fields.append(("string_delimiter", "<escape>")) }
                 content = .object(JSONObject(fields))
             case .anyText: content = ["type": "any_text"]

@@ -61,25 +61,26 @@ enum GemmaDialect {
         }
     }
 
-    /// Arguments with every kind of value, written in each format's dialect (keys sorted and in
-    /// declared order): the structural tag accepts the call and the parser reads the same
-    /// arguments back.
+    /// Arguments with every kind of value, written in each format's dialect with keys sorted as
+    /// the chat templates write them: the structural tag accepts the call and the parser reads
+    /// the same arguments back. The declared order (not sorted here) is not what the tag forces.
     @Test(arguments: [(BuiltInFormats.gemma4, "<|\"|>"), (BuiltInFormats.functiongemma, "<escape>")])
     func richArgumentsAreAcceptedAndParseBack(_ format: ToolParserFormat, _ delimiter: String) throws {
         let template = try #require(format.structural)
-        for sorted in [true, false] {
-            let args = GemmaDialect.text(FormatRendering.richArguments, delimiter: delimiter, sortedKeys: sorted)
-            let call = template.callBegin.replacing("{name}", with: "get_weather") + args + template.callEnd
-            #expect(try Self.accepts(format, tools: FormatRendering.tools, call), "\(format.name): \(call.debugDescription)")
-            let out = try format.makeParser(tools: FormatRendering.tools, options: ToolParserOptions(startsInReasoning: false)).parse(call)
-            #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(format.name): \(call.debugDescription)")
-            #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == FormatRendering.richArguments)
-            // The other format's delimiter is not a string here.
-            let other = delimiter == "<escape>" ? "<|\"|>" : "<escape>"
-            let wrong = template.callBegin.replacing("{name}", with: "get_weather")
-                + GemmaDialect.text(FormatRendering.richArguments, delimiter: other, sortedKeys: sorted) + template.callEnd
-            #expect(try !Self.accepts(format, tools: FormatRendering.tools, wrong), "\(format.name): \(wrong.debugDescription)")
-        }
+        let declared = template.callBegin.replacing("{name}", with: "get_weather")
+            + GemmaDialect.text(FormatRendering.richArguments, delimiter: delimiter, sortedKeys: false) + template.callEnd
+        #expect(try !Self.accepts(format, tools: FormatRendering.tools, declared), "\(format.name): \(declared.debugDescription)")
+        let call = template.callBegin.replacing("{name}", with: "get_weather")
+            + GemmaDialect.text(FormatRendering.richArguments, delimiter: delimiter, sortedKeys: true) + template.callEnd
+        #expect(try Self.accepts(format, tools: FormatRendering.tools, call), "\(format.name): \(call.debugDescription)")
+        let out = try format.makeParser(tools: FormatRendering.tools, options: ToolParserOptions(startsInReasoning: false)).parse(call)
+        #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(format.name): \(call.debugDescription)")
+        #expect((try? JSONValue.parse(out.toolCalls.first?.arguments ?? "")) == FormatRendering.richArguments)
+        // The other format's delimiter is not a string here.
+        let other = delimiter == "<escape>" ? "<|\"|>" : "<escape>"
+        let wrong = template.callBegin.replacing("{name}", with: "get_weather")
+            + GemmaDialect.text(FormatRendering.richArguments, delimiter: other, sortedKeys: true) + template.callEnd
+        #expect(try !Self.accepts(format, tools: FormatRendering.tools, wrong), "\(format.name): \(wrong.debugDescription)")
     }
 
     @Test func tagsHaveXGrammarsGemmaShape() throws {
@@ -88,7 +89,15 @@ enum GemmaDialect {
         #expect(call["begin"] == "<|tool_call>call:get_weather")
         #expect(call["end"] == "<tool_call|>")
         #expect(call["content"]?["style"] == "gemma")
-        #expect(call["content"]?["any_order"] == true)
+        #expect(call["content"]?["any_order"] == nil)
+        // Keys in Jinja dictsort order (lowercased, ties as given), nested ones too.
+        let properties = try #require(call["content"]?["json_schema"]?["properties"]?.objectValue)
+        #expect(properties.map(\.0) == ["city", "days", "nested", "none", "ok", "ratio", "tags"])
+        let mixed: JSONValue = ["type": "object", "properties": .object(JSONObject([
+            ("b", ["type": "object", "properties": ["z": true, "Y": true]]), ("Z", true), ("a", true), ("A", true), ("_x", true)]))]
+        let order = StructuralTagTemplate.templateKeyOrder(mixed)
+        #expect(order["properties"]?.objectValue?.map(\.0) == ["_x", "a", "A", "b", "Z"])
+        #expect(order["properties"]?["b"]?["properties"]?.objectValue?.map(\.0) == ["Y", "z"])
         #expect(call["content"]?["string_delimiter"] == nil)
         let fg = try BuiltInFormats.functiongemma.structuralTag(tools: FormatRendering.tools, choice: .auto)
         #expect(fg["format"]?["tags"]?[0]?["content"]?["string_delimiter"] == "<escape>")
