@@ -107,6 +107,16 @@ import Schema
         #expect(!r.accepts(Array("{city:<|\"|>Paris<|\"|>}".utf8)))
         #expect(!r.accepts(Array("{city:".utf8) + q + Array("a<|\"|>b".utf8) + q + [0x7D]))
         #expect(r.accepts(Array("{city:".utf8) + q + Array("a<|\"|b".utf8) + q + [0x7D]))
+        // The production matcher over a vocabulary where <|"|> is special token 257.
+        let tokens = (0..<256).map { [UInt8($0)] } + [Array("<end>".utf8), Array("<|\"|>".utf8)]
+        let vocabulary = TokenVocabulary(tokens: tokens, special: [256, 257], endOfGeneration: [256])
+        let grammar = try CompiledGrammar(try StructuralTagGrammar.compile(Self.tag(schema, anyOrder: false), specialTokens: ["<|\"|>"]),
+                                          vocabulary: vocabulary)
+        let m = GrammarMatcher(grammar)
+        #expect(m.accept(bytes: Array("{city:".utf8)) && m.accept(token: 257) && m.accept(bytes: Array("Paris".utf8)) && m.accept(token: 257)
+                && m.accept(bytes: Array("}".utf8)) && m.accept(token: 256))
+        let spelled = GrammarMatcher(grammar)
+        #expect(spelled.accept(bytes: Array("{city:".utf8)) && !spelled.accept(bytes: Array("<".utf8)))
     }
 
     /// Without strictAdditionalProperties an untyped value's object takes any bare keys (the two
