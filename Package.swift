@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "SchemaTests", dependencies: ["Schema"], path: "Tests/SchemaTests"),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "Schema"],
                     path: "Tests/ChatTemplatesTests"),
-        .testTarget(name: "ToolParsersTests", dependencies: ["ToolParsers", "Schema"],
+        .testTarget(name: "ToolParsersTests", dependencies: ["ToolParsers", "Schema", "Grammar"],
                     path: "Tests/ToolParsersTests"),
         .testTarget(name: "GrammarTests", dependencies: ["Grammar", "Schema", "Engine", "ToolParsers"],
                     path: "Tests/GrammarTests"),

@@ -158,8 +158,12 @@ final class SchemaCompiler {
     var anchors: [String: String] = [:]
     var rootID: String? = nil
     let ws: GrammarExpr
+    /// How keys and strings are spelled (JSON unless a structural-tag style says otherwise).
+    var spelling = JSONSpelling.json
     var anyValueRule: Int? = nil
     var stringCharRuleIndex: Int? = nil
+    /// A delimited raw string's body (no delimiter inside), built once.
+    var rawStringRuleIndex: Int? = nil
     var checkDepth = 0
     var parseDepth = 0
     var budget = 20_000
@@ -189,7 +193,8 @@ final class SchemaCompiler {
         JSONSchemaGrammarError(keyword: keyword, pointer: pointer, message: message)
     }
 
-    func compileRoot() throws -> Grammar {
+    /// The whole document; `padded`: whitespace may come before and after it.
+    func compileRoot(padded: Bool = true) throws -> Grammar {
         switch root {
         case .object, .bool: break
         default: throw fail("", "", "a schema must be an object or a boolean, found \(root.typeName)")
@@ -197,7 +202,7 @@ final class SchemaCompiler {
         rootID = (root["$id"] ?? root["id"])?.stringValue.map { stripFragment($0) }
         collectAnchors(root, "")
         let top = try ruleFor([SubSchema(value: root, pointer: "")])
-        rules.append(GrammarRule(name: "root", body: .sequence([ws, .rule(top), ws])))
+        rules.append(GrammarRule(name: "root", body: padded ? .sequence([ws, .rule(top), ws]) : .rule(top)))
         let g = Grammar(rules: rules, root: rules.count - 1)
         try g.validate()
         return g

@@ -30,7 +30,18 @@ extension SchemaCompiler {
         return rules.count - 1
     }
 
-    func quoted(_ e: GrammarExpr) -> GrammarExpr { .sequence([.literal("\""), e, .literal("\"")]) }
+    /// A string body between the spelling's delimiters (JSON's quotes).
+    func quoted(_ e: GrammarExpr) -> GrammarExpr { .sequence([spelling.open, e, spelling.close]) }
+
+    /// A declared key as the spelling writes it.
+    func keyLiteral(_ name: String) -> GrammarExpr {
+        spelling.bareKeys ? .literal(name) : .literal(JSONValue.string(name).jsonString())
+    }
+
+    /// Any other key, never one of `excluded`: a JSON string, or a bare name in bare-key spellings.
+    func otherKey(excluding excluded: [String]) -> GrammarExpr {
+        spelling.bareKeys ? StructuralTagCompiler.name(excluding: excluded) : quoted(excludingNames(excluded))
+    }
 
     /// A JSON value as text, with optional whitespace between tokens in flexible mode.
     func literal(_ v: JSONValue) -> GrammarExpr {
@@ -49,7 +60,7 @@ extension SchemaCompiler {
             var parts: [GrammarExpr] = [.literal("{"), ws]
             for (i, (k, x)) in o.enumerated() {
                 if i > 0 { parts += [ws, .literal(","), ws] }
-                parts += [.literal(JSONValue.string(k).jsonString()), ws, .literal(":"), ws, literal(x)]
+                parts += [keyLiteral(k), ws, .literal(":"), ws, literal(x)]
             }
             parts += [ws, .literal("}")]
             return .sequence(parts)
@@ -58,6 +69,10 @@ extension SchemaCompiler {
             let printed = v.jsonString()
             let plain = String(Int64(d))
             return printed == plain ? .literal(printed) : .choice([.literal(printed), .literal(plain)])
+        case .string(let s) where spelling.delimiter != nil:
+            // Raw between the delimiters; a string holding the delimiter has no spelling.
+            if s.contains(spelling.delimiter!) { return .nothing }
+            return quoted(.literal(s))
         default:
             return .literal(v.jsonString())
         }
@@ -78,6 +93,16 @@ extension SchemaCompiler {
     // MARK: strings
 
     func compileString(_ c: Constraints) throws -> GrammarExpr {
+        var c = c
+        if let d = spelling.delimiter {
+            // Raw strings never hold their delimiter: every string language is cut down to the
+            // texts without it (which also gives length bounds their exact count of raw characters).
+            if c.patterns.isEmpty && c.formats.isEmpty && c.excludedStrings.isEmpty && c.minLength == 0 && c.maxLength == nil
+                && c.negatedPatterns.isEmpty {
+                return quoted(.rule(try rawStringRule(d)))
+            }
+            c.negatedPatterns.append((JSONSpelling.containsPattern(d), c.sources.first ?? ""))
+        }
         var formats: [(String, String)] = []
         for (f, p) in c.formats where FormatChecks.known.contains(f) {
             guard SchemaFormats.pattern(f) != nil else { throw fail("format", p, "format \(f) cannot be expressed as a grammar") }
@@ -117,7 +142,18 @@ extension SchemaCompiler {
                 }
             }
         }
-        return quoted(pattern.expression(search: search, encoding: .jsonString))
+        return quoted(pattern.expression(search: search, encoding: spelling.encoding))
+    }
+
+    /// Any raw string without `delimiter`, as one shared rule.
+    private func rawStringRule(_ delimiter: String) throws -> Int {
+        if let r = rawStringRuleIndex { return r }
+        var c = Constraints()
+        c.negatedPatterns = [(JSONSpelling.containsPattern(delimiter), "")]
+        let body = try intersectedLanguage(c, patterns: [], format: nil)
+        rules.append(GrammarRule(name: "raw_string", body: body))
+        rawStringRuleIndex = rules.count - 1
+        return rules.count - 1
     }
 
     /// Strings matching every pattern (and the format), none of the excluded patterns and strings,
@@ -139,7 +175,7 @@ extension SchemaCompiler {
             try and(RegexAutomaton(literals: c.excludedStrings)?.complemented(), "not", p)
         }
         guard let automaton else { return .repeat(.rule(stringCharRule()), min: c.minLength, max: c.maxLength) }
-        guard let e = automaton.lengthBounded(minLength: c.minLength, maxLength: c.maxLength, encoding: .jsonString, rules: &rules) else {
+        guard let e = automaton.lengthBounded(minLength: c.minLength, maxLength: c.maxLength, encoding: spelling.encoding, rules: &rules) else {
             let p = c.lengthPointer.isEmpty ? (patterns.first?.1 ?? c.sources.first ?? "") : c.lengthPointer
             throw fail(c.maxLength != nil ? "maxLength" : "pattern", p, "this string's patterns, format, exclusions and length bounds need an automaton over \(RegexAutomaton.maxProductStates) states")
         }
@@ -155,7 +191,7 @@ extension SchemaCompiler {
     func lengthBoundedLanguage(_ pattern: RegexPattern, search: Bool, format: String?, _ minLen: Int, _ maxLen: Int?) throws -> GrammarExpr? {
         func product(_ p: RegexPattern, _ lo: Int, _ hi: Int?) -> GrammarExpr? {
             guard let a = RegexAutomaton(p, search: search) else { return nil }
-            return a.lengthBounded(minLength: lo, maxLength: hi, encoding: .jsonString, rules: &rules)
+            return a.lengthBounded(minLength: lo, maxLength: hi, encoding: spelling.encoding, rules: &rules)
         }
         if let maxLen, format == "hostname" || format == "idn-hostname", maxLen <= 63 {
             return product(try RegexPattern(SchemaFormats.unboundedHostname), minLen, maxLen)
@@ -185,18 +221,18 @@ extension SchemaCompiler {
             }
             cur.terminal = true
         }
-        let anyChar = RegexPattern.classExpr(RegexPattern.anyCodePoint, .jsonString)
+        let anyChar = RegexPattern.classExpr(RegexPattern.anyCodePoint, spelling.encoding)
         // One rule for "any text", referred to from every trie node (not copied into each).
         rules.append(GrammarRule(name: "string_rest", body: .repeat(anyChar, min: 0, max: nil)))
         let rest = GrammarExpr.rule(rules.count - 1)
         func build(_ n: Node) -> GrammarExpr {
             var alts: [GrammarExpr] = n.terminal ? [] : [.empty]
             for (c, child) in n.children {
-                alts.append(.sequence([.bytes(RegexPattern.encode(c, .jsonString)), build(child)]))
+                alts.append(.sequence([.bytes(RegexPattern.encode(c, spelling.encoding)), build(child)]))
             }
             let used = n.children.map { $0.0...$0.0 }
             let others = UTF8Ranges.complement(used)
-            if !others.isEmpty { alts.append(.sequence([RegexPattern.classExpr(others, .jsonString), rest])) }
+            if !others.isEmpty { alts.append(.sequence([RegexPattern.classExpr(others, spelling.encoding), rest])) }
             return alts.count == 1 ? alts[0] : .choice(alts)
         }
         return build(root)
@@ -359,6 +395,15 @@ extension SchemaCompiler {
     // MARK: objects
 
     func compileObject(_ c: Constraints) throws -> GrammarExpr {
+        if spelling.bareKeys {
+            // Bare keys are names; a pattern over JSON string keys has no bare spelling.
+            if let (_, _, p) = c.patternProperties.first {
+                throw fail("patternProperties", p, "keys of the \(spelling.name) style are bare names, which patternProperties cannot constrain; declare the properties")
+            }
+            if let p = c.propertyNames.first {
+                throw fail("propertyNames", p.pointer, "keys of the \(spelling.name) style are bare names, which propertyNames cannot constrain; declare the properties")
+            }
+        }
         var declared: [(name: String, subs: [SubSchema])] = c.properties.map { ($0.0, $0.1) }
         let additionalSubs: [SubSchema]? = c.additional ?? (options.strictAdditionalProperties ? [SubSchema(value: false, pointer: "")] : nil)
         let additionalFalse = try additionalSubs.map { try conjunctionIsFalse($0) } ?? false
@@ -417,16 +462,16 @@ extension SchemaCompiler {
             if let universal = res.first(where: { $0.isUniversalSearch }) {
                 // Every other key matches: additionalProperties never applies.
                 _ = universal
-                if !valueFalse { extras.append(pair(quoted(excludingNames(excluded)), .rule(try ruleFor(subs)))) }
+                if !valueFalse { extras.append(pair(otherKey(excluding: excluded), .rule(try ruleFor(subs)))) }
             } else {
                 for (i, re) in res.enumerated() {
                     if let clash = excluded.first(where: { re.matches($0, search: true) }) {
                         throw fail("patternProperties", c.patternProperties[i].2, "the pattern also matches the declared property \(clash)")
                     }
-                    if !valueFalse { extras.append(pair(quoted(re.expression(search: true, encoding: .jsonString)), .rule(try ruleFor(subs)))) }
+                    if !valueFalse { extras.append(pair(quoted(re.expression(search: true, encoding: spelling.encoding)), .rule(try ruleFor(subs)))) }
                 }
                 if !additionalFalse {
-                    guard res.count == 1, excluded.isEmpty, let comp = res[0].searchComplement(encoding: .jsonString) else {
+                    guard res.count == 1, excluded.isEmpty, let comp = res[0].searchComplement(encoding: spelling.encoding) else {
                         throw fail("patternProperties", ptr,
                                    "patternProperties alongside additionalProperties other than false, with a pattern whose complement is not built")
                     }
@@ -455,7 +500,7 @@ extension SchemaCompiler {
                 let key = try compile(keyConstraints)
                 extras.append(pair(key, .rule(try ruleFor(additionalSubs ?? []))))
             } else {
-                extras.append(pair(quoted(excludingNames(excluded)), .rule(try ruleFor(additionalSubs ?? []))))
+                extras.append(pair(otherKey(excluding: excluded), .rule(try ruleFor(additionalSubs ?? []))))
             }
         }
         return try layout(c, present, extras: extras)
@@ -494,7 +539,7 @@ extension SchemaCompiler {
                 subs = additional
             }
             if try conjunctionIsFalse(subs) { continue }
-            guard let region, let key = region.lengthBounded(minLength: 0, maxLength: nil, encoding: .jsonString, rules: &rules) else { return nil }
+            guard let region, let key = region.lengthBounded(minLength: 0, maxLength: nil, encoding: spelling.encoding, rules: &rules) else { return nil }
             if key == .nothing { continue }
             out.append(pair(quoted(key), .rule(try ruleFor(subs))))
         }
@@ -508,7 +553,7 @@ extension SchemaCompiler {
 
     private func layout(_ c: Constraints, _ present: [(name: String, value: GrammarExpr, required: Bool)], extras: [GrammarExpr]) throws -> GrammarExpr {
         let n = present.count
-        let props = present.map { pair(.literal(JSONValue.string($0.name).jsonString()), $0.value) }
+        let props = present.map { pair(keyLiteral($0.name), $0.value) }
         // Other keys go in one rule: every layout state refers to it, so copying the expression
         // (a trie of the declared names) into each state would make the grammar quadratic.
         var extra: GrammarExpr? = nil

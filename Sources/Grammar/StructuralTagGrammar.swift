@@ -2,8 +2,9 @@ import Schema
 
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
-/// Formats: `const_string`, `json_schema` (style `json`, or an XML style of `XMLParameterStyle`;
-/// `any_order`; `max_whitespace_cnt` bounds whitespace runs in its JSON, else `schemaOptions` decide),
+/// Formats: `const_string`, `json_schema` (style `json`, `gemma` (see `GemmaStyle`, with the
+/// toolshell extension `string_delimiter`), or an XML style of `XMLParameterStyle`; `any_order`;
+/// `max_whitespace_cnt` bounds whitespace runs in its JSON, else `schemaOptions` decide),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
 /// `tags_with_separator`. Free text ends at the first occurrence of what may end it (the
@@ -158,10 +159,14 @@ struct StructuralTagCompiler {
                 options.whitespace = n == 0 ? .compact : .flexible(maxRun: Int(n))
             }
             let style = type == "qwen_xml_parameter" ? "qwen_xml" : (f["style"]?.stringValue ?? "json")
+            if f[GemmaStyle.delimiterField] != nil && style != GemmaStyle.name {
+                throw err(path + "/" + GemmaStyle.delimiterField, "a string delimiter applies to the gemma style only; add \"style\": \"gemma\" or remove it")
+            }
             do {
                 if style == "json" { return embed(try JSONSchemaGrammar.compile(schema, options: options)) }
+                if style == GemmaStyle.name { return try gemmaArguments(schema, format: f, options: options, path: path) }
                 guard let xml = XMLParameterStyle.all[style] else {
-                    throw err(path + "/style", "json_schema style \(style) is not supported; use json, "
+                    throw err(path + "/style", "json_schema style \(style) is not supported; use json, gemma, "
                               + XMLParameterStyle.all.keys.sorted().joined(separator: ", "))
                 }
                 return try xmlParameters(schema, style: xml, options: options, path: path)

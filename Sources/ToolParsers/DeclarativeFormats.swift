@@ -22,7 +22,8 @@ import Schema
 ///       "structural_tag": {"triggers": ["<call>"], "section": {"begin": "…", "end": "…", "separator": "…"},
 ///                          "call_begin": "<call>{name}", "call_end": "</call>",
 ///                          "arguments": "json_schema" | "qwen_xml_parameter" | "glm_xml" | "minimax_xml"
-///                                       | "deepseek_xml" | "kimi_k3_xml" | "any_text"}}]}
+///                                       | "deepseek_xml" | "kimi_k3_xml" | "gemma" | "function_gemma"
+///                                       | "any_text"}}]}
 ///
 /// Every mistake (a wrong type, an unknown field, markers the engine cannot tell apart) is reported
 /// with the file, the JSON pointer of the offending value and what to write instead.

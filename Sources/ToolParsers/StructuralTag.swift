@@ -18,6 +18,12 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         case deepseekXML = "deepseek_xml"
         /// Kimi K3 `<|open|>argument key="K" type="T"<|sep|>V<|close|>argument<|sep|>` (`kimi_k3_xml`).
         case kimiK3XML = "kimi_k3_xml"
+        /// Gemma 4 `{key:<|"|>text<|"|>,n:1}`: xgrammar's `gemma` style, keys sorted as the chat
+        /// template writes them (`templateKeyOrder`), not in declared order.
+        case gemma = "gemma"
+        /// FunctionGemma: the `gemma` style with strings between `<escape>` (toolshell's
+        /// `string_delimiter` extension), keys sorted likewise.
+        case functionGemma = "function_gemma"
         /// Free text up to the call's end (formats whose argument syntax xgrammar cannot express).
         case anyText = "any_text"
     }
@@ -96,6 +102,10 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             case .qwenXMLParameters: content = ["type": "qwen_xml_parameter", "json_schema": schema]
             case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML:
                 content = ["type": "json_schema", "json_schema": schema, "style": .string(arguments.rawValue)]
+            case .gemma, .functionGemma:
+                var fields: [(String, JSONValue)] = [("type", "json_schema"), ("json_schema", Self.templateKeyOrder(schema)), ("style", "gemma")]
+                if arguments == .functionGemma { fields.append(("string_delimiter", "<escape>")) }
+                content = .object(JSONObject(fields))
             case .anyText: content = ["type": "any_text"]
             }
             var begin = callBegin.replacingOccurrences(of: "{name}", with: name)

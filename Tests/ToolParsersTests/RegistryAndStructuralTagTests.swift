@@ -73,13 +73,13 @@ import Schema
         #expect(call["end"] == "<|close|>call<|sep|>")
     }
 
-    /// Formats whose structural tag writes arguments in one of xgrammar's XML styles: a call
-    /// written in that style (strings raw, other values as JSON, the spelling xgrammar's style
-    /// grammars accept, see Tests/Fixtures/structural-tags/xml-styles.json) is read back by the
-    /// same format's parser with the same arguments.
+    /// Formats whose structural tag writes arguments in one of xgrammar's XML styles or its gemma
+    /// style: a call written in that style (strings raw, other values as JSON, the spelling
+    /// xgrammar's style grammars accept, see Tests/Fixtures/structural-tags/xml-styles.json and
+    /// gemma-style.json) is read back by the same format's parser with the same arguments.
     @Test(arguments: ToolParserRegistry.builtIn.all.filter { f in
         guard let a = f.structural?.arguments else { return false }
-        return [.glmXML, .minimaxXML, .deepseekXML, .kimiK3XML].contains(a)
+        return [.glmXML, .minimaxXML, .deepseekXML, .kimiK3XML, .gemma, .functionGemma].contains(a)
     })
     func xmlStyledTextParsesBack(_ format: ToolParserFormat) throws {
         let template = try #require(format.structural)
@@ -103,8 +103,15 @@ import Schema
                 case .object: type = "object"
                 }
                 body += "<|open|>argument key=\"\(key)\" type=\"\(type)\"<|sep|>\(text)<|close|>argument<|sep|>"
+            case .gemma, .functionGemma:
+                // The whole object in the dialect (braces added below), keys sorted as the chat template writes them.
+                break
             default: Issue.record("\(format.name): not an XML style")
             }
+        }
+        if template.arguments == .gemma || template.arguments == .functionGemma {
+            body = GemmaDialect.text(FormatRendering.richArguments, delimiter: template.arguments == .gemma ? "<|\"|>" : "<escape>",
+                                     sortedKeys: true)
         }
         var call = template.callBegin.replacingOccurrences(of: "{name}", with: "get_weather")
             .replacingOccurrences(of: "{index}", with: "1") + body + template.callEnd

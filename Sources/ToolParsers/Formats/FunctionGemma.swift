@@ -11,7 +11,7 @@ extension BuiltInFormats {
             droppedMarkers: ["<start_function_response>"])),
         structural: StructuralTagTemplate(
             triggers: ["<start_function_call>"],
-            callBegin: "<start_function_call>call:{name}{",
-            callEnd: "}<end_function_call>",
-            arguments: .anyText))
+            callBegin: "<start_function_call>call:{name}",
+            callEnd: "<end_function_call>",
+            arguments: .functionGemma))
 }

@@ -12,7 +12,7 @@ extension BuiltInFormats {
             droppedMarkers: ["<|tool_response>", "<turn|>"])),
         structural: StructuralTagTemplate(
             triggers: ["<|tool_call>"],
-            callBegin: "<|tool_call>call:{name}{",
-            callEnd: "}<tool_call|>",
-            arguments: .anyText))
+            callBegin: "<|tool_call>call:{name}",
+            callEnd: "<tool_call|>",
+            arguments: .gemma))
 }
