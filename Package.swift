@@ -59,7 +59,7 @@ let package = Package(
                     path: "Tests/ChatTemplatesTests"),
         .testTarget(name: "ToolParsersTests", dependencies: ["ToolParsers", "Schema"],
                     path: "Tests/ToolParsersTests"),
-        .testTarget(name: "GrammarTests", dependencies: ["Grammar", "Schema", "Engine"],
+        .testTarget(name: "GrammarTests", dependencies: ["Grammar", "Schema", "Engine", "ToolParsers"],
                     path: "Tests/GrammarTests"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GGUF", "Schema"], path: "Tests/EngineTests"),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Engine", "Schema"], path: "Tests/ShellTests"),

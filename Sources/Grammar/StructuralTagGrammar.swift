@@ -2,8 +2,9 @@ import Schema
 
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
-/// Formats: `const_string`, `json_schema` (style `json`, or an XML style of `XMLParameterStyle`;
-/// `any_order`),
+/// Formats: `const_string`, `json_schema` (style `json`, an XML style of `XMLParameterStyle`,
+/// `minimax_m3_xml` (`MiniMaxM3XML`), or
+/// toolshell's `xml` with the parameter markers as data in `xml_markers`; `any_order`),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
 /// `tags_with_separator`. Free text ends at the first occurrence of what may end it (the
@@ -153,9 +154,19 @@ struct StructuralTagCompiler {
             let style = type == "qwen_xml_parameter" ? "qwen_xml" : (f["style"]?.stringValue ?? "json")
             do {
                 if style == "json" { return embed(try JSONSchemaGrammar.compile(schema, options: options)) }
+                if f["xml_markers"] != nil && style != "xml" {
+                    throw err(path + "/xml_markers", "markers are read only with \"style\": \"xml\"; set that style or drop them")
+                }
+                if style == "minimax_m3_xml" && type == "json_schema" {
+                    return try minimaxM3Parameters(schema, options: options, path: path)
+                }
+                if style == "xml" && type == "json_schema" {
+                    return try xmlParameters(schema, style: try XMLParameterStyle.markers(f["xml_markers"], path: path + "/xml_markers"),
+                                             options: options, path: path)
+                }
                 guard let xml = XMLParameterStyle.all[style] else {
                     throw err(path + "/style", "json_schema style \(style) is not supported; use json, "
-                              + XMLParameterStyle.all.keys.sorted().joined(separator: ", "))
+                              + (XMLParameterStyle.all.keys + ["minimax_m3_xml"]).sorted().joined(separator: ", ") + ", or xml with \"xml_markers\"")
                 }
                 return try xmlParameters(schema, style: xml, options: options, path: path)
             } catch let e as JSONSchemaGrammarError {

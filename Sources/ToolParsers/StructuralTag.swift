@@ -18,8 +18,45 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         case deepseekXML = "deepseek_xml"
         /// Kimi K3 `<|open|>argument key="K" type="T"<|sep|>V<|close|>argument<|sep|>` (`kimi_k3_xml`).
         case kimiK3XML = "kimi_k3_xml"
+        /// MiniMax M3 `NS<key>V NS</key>`, objects and lists as nested elements (`minimax_m3_xml`).
+        case minimaxM3XML = "minimax_m3_xml"
+        /// Parameters around markers given as data (`xmlMarkers`; toolshell's `"style": "xml"`
+        /// extension, for formats whose markers match none of xgrammar's styles).
+        case xml = "xml"
         /// Free text up to the call's end (formats whose argument syntax xgrammar cannot express).
         case anyText = "any_text"
+    }
+
+    /// A format's own parameter markers: `parameterBegin` NAME `nameEnd` [whitespace when
+    /// `spaceAfterName`] `valueBegin` VALUE `valueEnd`, values written as in xgrammar's XML styles
+    /// (strings raw, other values JSON); `cdata`: a raw string may be one `<![CDATA[…]]>` section.
+    public struct XMLMarkers: Sendable, Equatable {
+        public var parameterBegin: String
+        public var nameEnd: String
+        public var valueBegin: String
+        public var valueEnd: String
+        public var spaceAfterName: Bool
+        public var cdata: Bool
+
+        public init(parameterBegin: String, nameEnd: String, valueBegin: String = "", valueEnd: String,
+                    spaceAfterName: Bool = false, cdata: Bool = false) {
+            self.parameterBegin = parameterBegin
+            self.nameEnd = nameEnd
+            self.valueBegin = valueBegin
+            self.valueEnd = valueEnd
+            self.spaceAfterName = spaceAfterName
+            self.cdata = cdata
+        }
+
+        /// The structural tag's `xml_markers` object.
+        public var json: JSONValue {
+            var o = JSONObject([("parameter_begin", .string(parameterBegin)), ("name_end", .string(nameEnd))])
+            if !valueBegin.isEmpty { o["value_begin"] = .string(valueBegin) }
+            o["value_end"] = .string(valueEnd)
+            if spaceAfterName { o["space_after_name"] = true }
+            if cdata { o["cdata"] = true }
+            return .object(o)
+        }
     }
 
     /// Text that starts tool calls in free text (each a prefix of the begin of the tags it opens).
@@ -32,6 +69,8 @@ public struct StructuralTagTemplate: Sendable, Equatable {
     /// A call's end.
     public var callEnd: String
     public var arguments: Arguments
+    /// The parameter markers when `arguments` is `.xml`.
+    public var xmlMarkers: XMLMarkers?
 
     public init(triggers: [String], section: (begin: String, end: String, separator: String)? = nil,
                 callBegin: String, callEnd: String, arguments: Arguments = .jsonSchema) {
@@ -42,10 +81,17 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         self.arguments = arguments
     }
 
+    /// A template whose arguments are parameters around `markers` (`arguments` is `.xml`).
+    public init(triggers: [String], section: (begin: String, end: String, separator: String)? = nil,
+                callBegin: String, callEnd: String, markers: XMLMarkers) {
+        self.init(triggers: triggers, section: section, callBegin: callBegin, callEnd: callEnd, arguments: .xml)
+        xmlMarkers = markers
+    }
+
     public static func == (a: StructuralTagTemplate, b: StructuralTagTemplate) -> Bool {
         a.triggers == b.triggers && a.section?.begin == b.section?.begin && a.section?.end == b.section?.end
             && a.section?.separator == b.section?.separator && a.callBegin == b.callBegin
-            && a.callEnd == b.callEnd && a.arguments == b.arguments
+            && a.callEnd == b.callEnd && a.arguments == b.arguments && a.xmlMarkers == b.xmlMarkers
     }
 
     /// The structural tag for these tools and this tool choice. `required` and a named choice
@@ -62,8 +108,10 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             switch arguments {
             case .jsonSchema: content = ["type": "json_schema", "json_schema": schema]
             case .qwenXMLParameters: content = ["type": "qwen_xml_parameter", "json_schema": schema]
-            case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML:
+            case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML, .minimaxM3XML:
                 content = ["type": "json_schema", "json_schema": schema, "style": .string(arguments.rawValue)]
+            case .xml:
+                content = ["type": "json_schema", "json_schema": schema, "style": "xml", "xml_markers": xmlMarkers?.json ?? .null]
             case .anyText: content = ["type": "any_text"]
             }
             var begin = callBegin.replacingOccurrences(of: "{name}", with: name)
