@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Goldens for the XML-like json_schema styles of structural tags (Tests/GrammarTests/
 XMLParameterStyleTests): xgrammar's verdict, accept or reject, on texts written in each style
-for one schema, in strict and non-strict mode (minimax_m3_xml: its own schema, strict only).
+for one schema, in strict and non-strict mode (minimax_m3_xml and cohere_xml: their own schema,
+strict only).
 
 xgrammar builds each style's grammar (`xgrammar.testing._json_schema_to_ebnf` with
 `json_format=STYLE`, compact JSON separators) and a byte-level matcher walks each text. Run with
@@ -30,8 +31,9 @@ SCHEMA = {
 
 DSML = "\uff5cDSML\uff5c"
 
-# minimax_m3_xml takes fixed names only (no unconstrained values, no length-bounded strings), so
-# it has a schema of its own, and xgrammar compiles it in strict mode only.
+# The nested styles (minimax_m3_xml, cohere_xml) take fixed names only in toolshell (no
+# unconstrained values, no length-bounded strings), so they have a schema of their own, compiled
+# in strict mode only.
 M3_SCHEMA = {
     "type": "object",
     "properties": {
@@ -45,6 +47,43 @@ M3_SCHEMA = {
     "required": ["city", "days"],
 }
 NS = "]<]minimax[>["
+
+
+def cohere_texts():
+    v = lambda n, k, val: f'<cofl:value name="{n}" type="{k}">{val}</cofl:value>'
+    item = lambda k, val: f'<cofl:value type="{k}">{val}</cofl:value>'
+    city, days = v("city", "raw", "Paris, France"), v("days", "json", "3")
+    return {
+        "required only": city + days,
+        "newlines between": "\n" + city + "\n" + days + "\n",
+        "raw string keeps spaces": v("city", "raw", " New York\n") + days,
+        "number in whitespace": city + v("days", "json", " 3\n"),
+        "number as raw": city + v("days", "raw", "3"),
+        "all declared in order": city + days + v("unit", "raw", "c") + v("opts", "dict", v("x", "json", "true") + v("n", "raw", "hi"))
+        + v("tags", "list", item("json", "1") + item("json", "2")) + v("note", "json", "null"),
+        "nested dict with whitespace": city + days + v("opts", "dict", "\n " + v("x", "json", "false") + "\n"),
+        "nested dict missing its required key": city + days + v("opts", "dict", v("n", "raw", "hi")),
+        "nested dict as json": city + days + v("opts", "json", '{"x":true}'),
+        "empty dict": city + days + v("opts", "dict", ""),
+        "list as json": city + days + v("tags", "json", "[1,2]"),
+        "empty list": city + days + v("tags", "list", ""),
+        "list of whitespace only": city + days + v("tags", "list", " "),
+        "list items apart": city + days + v("tags", "list", item("json", "1") + "\n" + item("json", "2")),
+        "list item of the wrong kind": city + days + v("tags", "list", item("raw", "1")),
+        "list item not an integer": city + days + v("tags", "list", item("json", '"a"')),
+        "enum raw": city + days + v("unit", "raw", "f"),
+        "enum in whitespace": city + days + v("unit", "raw", " f "),
+        "enum as json": city + days + v("unit", "json", '"f"'),
+        "days below minimum": city + v("days", "json", "0"),
+        "missing required": city,
+        "wrong order": days + city,
+        "parameter twice": city + city + days,
+        "unknown parameter": city + days + v("extra", "raw", "x"),
+        "string holding the close tag": v("city", "raw", "a</cofl:value>b") + days,
+        "nullable string as text": city + days + v("note", "raw", "anything"),
+        "nullable string as json null": city + days + v("note", "json", " null "),
+        "empty": "",
+    }
 
 
 def m3_texts():
@@ -155,13 +194,15 @@ def main():
             grammar = compiler.compile_grammar(ebnf)
             for name, text in texts(style).items():
                 cases.append({"style": style, "strict": strict, "name": name, "text": text, "accepted": accepts(grammar, text)})
-    ebnf = _json_schema_to_ebnf(json.dumps(M3_SCHEMA), json_format="minimax_m3_xml", any_whitespace=False,
-                                separators=(",", ":"), strict_mode=True)
-    grammar = compiler.compile_grammar(ebnf)
-    for name, text in m3_texts().items():
-        cases.append({"style": "minimax_m3_xml", "strict": True, "name": name, "text": text, "accepted": accepts(grammar, text)})
+    for style, made in [("minimax_m3_xml", m3_texts()), ("cohere_xml", cohere_texts())]:
+        ebnf = _json_schema_to_ebnf(json.dumps(M3_SCHEMA), json_format=style, any_whitespace=False,
+                                    separators=(",", ":"), strict_mode=True)
+        grammar = compiler.compile_grammar(ebnf)
+        for name, text in made.items():
+            cases.append({"style": style, "strict": True, "name": name, "text": text, "accepted": accepts(grammar, text)})
     print(json.dumps({"generator": "xgrammar " + version("xgrammar"), "schema": SCHEMA,
-                      "style_schemas": {"minimax_m3_xml": M3_SCHEMA}, "cases": cases}, indent=1, ensure_ascii=False))
+                      "style_schemas": {"minimax_m3_xml": M3_SCHEMA, "cohere_xml": M3_SCHEMA}, "cases": cases},
+                     indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

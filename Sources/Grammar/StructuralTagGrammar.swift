@@ -3,7 +3,7 @@ import Schema
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
 /// Formats: `const_string`, `json_schema` (style `json`, an XML style of `XMLParameterStyle`,
-/// `minimax_m3_xml` (`MiniMaxM3XML`), or
+/// a recursive one of `NestedXMLStyle` (`minimax_m3_xml`, `cohere_xml`), or
 /// toolshell's `xml` with the parameter markers as data in `xml_markers`; `any_order`),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
@@ -157,8 +157,8 @@ struct StructuralTagCompiler {
                 if f["xml_markers"] != nil && style != "xml" {
                     throw err(path + "/xml_markers", "markers are read only with \"style\": \"xml\"; set that style or drop them")
                 }
-                if style == "minimax_m3_xml" && type == "json_schema" {
-                    return try minimaxM3Parameters(schema, options: options, path: path)
+                if let nested = NestedXMLStyle.all[style], type == "json_schema" {
+                    return try nestedXMLParameters(schema, style: nested, options: options, path: path)
                 }
                 if style == "xml" && type == "json_schema" {
                     return try xmlParameters(schema, style: try XMLParameterStyle.markers(f["xml_markers"], path: path + "/xml_markers"),
@@ -166,7 +166,7 @@ struct StructuralTagCompiler {
                 }
                 guard let xml = XMLParameterStyle.all[style] else {
                     throw err(path + "/style", "json_schema style \(style) is not supported; use json, "
-                              + (XMLParameterStyle.all.keys + ["minimax_m3_xml"]).sorted().joined(separator: ", ") + ", or xml with \"xml_markers\"")
+                              + (Array(XMLParameterStyle.all.keys) + Array(NestedXMLStyle.all.keys)).sorted().joined(separator: ", ") + ", or xml with \"xml_markers\"")
                 }
                 return try xmlParameters(schema, style: xml, options: options, path: path)
             } catch let e as JSONSchemaGrammarError {

@@ -4,9 +4,9 @@ import Schema
 @testable import Grammar
 
 /// The XML-like `json_schema` styles of structural tags (qwen_xml, minimax_xml, glm_xml,
-/// deepseek_xml, deepseek_v4_1_xml, kimi_k3_xml, minimax_m3_xml) against xgrammar: Tests/Fixtures/structural-tags/xml-styles.json
+/// deepseek_xml, deepseek_v4_1_xml, kimi_k3_xml, and the nested minimax_m3_xml, cohere_xml) against xgrammar: Tests/Fixtures/structural-tags/xml-styles.json
 /// holds xgrammar's verdict on texts written in each style for one schema, strict and not
-/// (minimax_m3_xml: a schema of its own, strict only)
+/// (the nested styles: a schema of their own, strict only)
 /// (made by scripts/make_xml_style_goldens.py). Both the reference recognizer and the production
 /// matcher (over a one-byte-per-token vocabulary) must give the same verdict.
 @Suite struct XMLParameterStyleTests {
@@ -120,6 +120,25 @@ import Schema
         #expect(throws: StructuralTagError(path: "/format/xml_markers",
                                            message: "markers are read only with \"style\": \"xml\"; set that style or drop them")) {
             _ = try StructuralTagGrammar.compile(markersWithoutStyle)
+        }
+    }
+
+    /// The nested styles take fixed names and typed values only: the rest is an error at its pointer.
+    @Test func nestedStylesRejectWhatTheyCannotSpell() {
+        let bad: [(JSONValue, String)] = [
+            (["type": "object", "properties": ["p": ["type": "string"]], "additionalProperties": true], "/json_schema/additionalProperties"),
+            (["type": "object", "properties": ["p": ["type": "string", "maxLength": 3]]], "/json_schema/properties/p"),
+            (["type": "object", "properties": ["p": [:]]], "/json_schema/properties/p"),
+            (["type": "object", "properties": ["p": ["type": "array", "items": ["type": ["object", "null"]]]]], "/json_schema/properties/p/items/type"),
+        ]
+        for style in ["minimax_m3_xml", "cohere_xml"] {
+            for (schema, pointer) in bad {
+                #expect {
+                    _ = try StructuralTagGrammar.compile(["type": "json_schema", "json_schema": schema, "style": .string(style)])
+                } throws: { error in
+                    (error as? StructuralTagError)?.path == "/format" + pointer
+                }
+            }
         }
     }
 
