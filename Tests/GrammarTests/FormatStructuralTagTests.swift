@@ -46,6 +46,44 @@ import ToolParsers
         #expect(seen == Self.checked)
     }
 
+    /// Every format whose tag writes parameters around markers (glm_xml, minimax_xml, or markers
+    /// as data), template renders or not: a call with a raw string, an enum and an integer is
+    /// accepted by the tag and read back by the format's parser with the same arguments, and the
+    /// same call with the integer written as text is rejected (the tag checks the arguments).
+    @Test func markerFormatsForceCheckedArguments() throws {
+        let root = try CompilerFixtures.json("tool-parsers/template_cases.json")
+        let catalog = try ToolCatalog(tools: try #require(root["tools"]?.arrayValue))
+        var checked: Set<String> = []
+        for format in ToolParserRegistry.builtIn.all {
+            guard let t = format.structural else { continue }
+            func param(_ k: String, _ v: String) -> String? {
+                switch t.arguments {
+                case .glmXML: return "<arg_key>\(k)</arg_key>\n<arg_value>\(v)</arg_value>"
+                case .minimaxXML: return "<parameter name=\"\(k)\">\(v)</parameter>"
+                case .xml: return t.xmlMarkers.map { $0.parameterBegin + k + $0.nameEnd + $0.valueBegin + v + $0.valueEnd }
+                default: return nil
+                }
+            }
+            guard param("a", "b") != nil else { continue }
+            func call(days: String) -> String {
+                var c = t.callBegin.replacing("{name}", with: "get_weather") + param("city", "Rome, \"old\" town")! + "\n"
+                    + param("unit", "celsius")! + param("days", days)! + "\n" + t.callEnd
+                if let s = t.section { c = s.begin + c + s.end }
+                return "Checking. " + c
+            }
+            let r = ReferenceRecognizer(try StructuralTagGrammar.compile(t.structuralTag(tools: catalog, choice: .auto)))
+            #expect(r.accepts(Array(call(days: "3").utf8)), "\(format.name): \(call(days: "3").debugDescription)")
+            #expect(!r.accepts(Array(call(days: "three").utf8)), "\(format.name)")
+            let out = try format.makeParser(tools: catalog, options: ToolParserOptions(startsInReasoning: false)).parse(call(days: "3"))
+            #expect(out.toolCalls.map(\.name) == ["get_weather"], "\(format.name)")
+            let want: JSONValue = ["city": "Rome, \"old\" town", "unit": "celsius", "days": 3]
+            #expect(out.toolCalls.first.flatMap { try? JSONValue.parse($0.arguments) } == want, "\(format.name): \(out.toolCalls)")
+            checked.insert(format.name)
+        }
+        #expect(checked.isSuperset(of: ["dots", "poolside_v1", "hy_v4", "hy_v3", "k2_horizon", "minicpm5", "step3", "glm45", "minimax_m2"]),
+                "\(checked.sorted())")
+    }
+
     /// Every built-in format's structural tag compiles for the fixture's tools, under every tool choice.
     @Test func everyBuiltInTagCompiles() throws {
         let root = try CompilerFixtures.json("tool-parsers/template_cases.json")
