@@ -22,7 +22,10 @@ import Schema
 ///       "structural_tag": {"triggers": ["<call>"], "section": {"begin": "…", "end": "…", "separator": "…"},
 ///                          "call_begin": "<call>{name}", "call_end": "</call>",
 ///                          "arguments": "json_schema" | "qwen_xml_parameter" | "glm_xml" | "minimax_xml"
-///                                       | "deepseek_xml" | "kimi_k3_xml" | "any_text"}}]}
+///                                       | "deepseek_xml" | "kimi_k3_xml" | "minimax_m3_xml" | "any_text"
+///                                       | "xml" (with "xml_markers": {"parameter_begin": "<p name=\"",
+///                                         "name_end": "\">", "value_begin": "", "value_end": "</p>",
+///                                         "space_after_name": false, "cdata": false})}}]}
 ///
 /// Every mistake (a wrong type, an unknown field, markers the engine cannot tell apart) is reported
 /// with the file, the JSON pointer of the offending value and what to write instead.
