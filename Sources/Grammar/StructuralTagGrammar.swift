@@ -3,8 +3,10 @@ import Schema
 /// xgrammar's structural tags (`{"type":"structural_tag","format":{…}}`) compiled to the grammar IR.
 ///
 /// Formats: `const_string`, `json_schema` (style `json`, `gemma` (see `GemmaStyle`, with the
-/// toolshell extension `string_delimiter`), or an XML style of `XMLParameterStyle`; `any_order`;
-/// `max_whitespace_cnt` bounds whitespace runs in its JSON, else `schemaOptions` decide),
+/// toolshell extension `string_delimiter`), an XML style of `XMLParameterStyle`, a recursive
+/// one of `NestedXMLStyle` (`minimax_m3_xml`, `cohere_xml`), or toolshell's `xml` with the
+/// parameter markers as data in `xml_markers`; `any_order`; `max_whitespace_cnt` bounds
+/// whitespace runs in its JSON, else `schemaOptions` decide),
 /// `qwen_xml_parameter`, `regex`, `grammar` (GBNF), `any_text` (with `excludes`), `sequence`,
 /// `or`, `optional`, `plus`, `star`, `repeat`, `tag` (one end or a list), `triggered_tags`,
 /// `tags_with_separator`. Free text ends at the first occurrence of what may end it (the
@@ -165,9 +167,19 @@ struct StructuralTagCompiler {
             do {
                 if style == "json" { return embed(try JSONSchemaGrammar.compile(schema, options: options)) }
                 if style == GemmaStyle.name { return try gemmaArguments(schema, format: f, options: options, path: path) }
+                if f["xml_markers"] != nil && style != "xml" {
+                    throw err(path + "/xml_markers", "markers are read only with \"style\": \"xml\"; set that style or drop them")
+                }
+                if let nested = NestedXMLStyle.all[style], type == "json_schema" {
+                    return try nestedXMLParameters(schema, style: nested, options: options, path: path)
+                }
+                if style == "xml" && type == "json_schema" {
+                    return try xmlParameters(schema, style: try XMLParameterStyle.markers(f["xml_markers"], path: path + "/xml_markers"),
+                                             options: options, path: path)
+                }
                 guard let xml = XMLParameterStyle.all[style] else {
                     throw err(path + "/style", "json_schema style \(style) is not supported; use json, gemma, "
-                              + XMLParameterStyle.all.keys.sorted().joined(separator: ", "))
+                              + (Array(XMLParameterStyle.all.keys) + Array(NestedXMLStyle.all.keys)).sorted().joined(separator: ", ") + ", or xml with \"xml_markers\"")
                 }
                 return try xmlParameters(schema, style: xml, options: options, path: path)
             } catch let e as JSONSchemaGrammarError {

@@ -38,6 +38,9 @@ struct XMLParameterStyle: Sendable {
     let close: String
     /// Whether whitespace may surround an enum's raw text (DeepSeek's raw strings take none).
     var rawEnumWhitespace = true
+    /// Whether a raw string may instead be written as one `<![CDATA[…]]>` section (text up to the
+    /// first `]]>`); only markers given as data (`style: "xml"`) set it.
+    var cdata = false
 
     /// The styles by name; `qwen_xml_parameter` (the older format type) is `qwen_xml`.
     static let all: [String: XMLParameterStyle] = {
@@ -51,11 +54,58 @@ struct XMLParameterStyle: Sendable {
                               spaceInside: true, close: "</arg_value>"),
             XMLParameterStyle(name: "deepseek_xml", open: "<\(dsml)parameter name=\"", beforeMark: "\" string=\"", mark: .stringFlag,
                               afterName: "\">", spaceInside: false, close: "</\(dsml)parameter>", rawEnumWhitespace: false),
+            XMLParameterStyle(name: "deepseek_v4_1_xml", open: "<\(dsml) parameter name=\"", beforeMark: "\" string=\"",
+                              mark: .stringFlag, afterName: "\">", spaceInside: false, close: "</\(dsml) parameter>",
+                              rawEnumWhitespace: false),
             XMLParameterStyle(name: "kimi_k3_xml", open: "<|open|>argument key=\"", beforeMark: "\" type=\"", mark: .typeName,
                               afterName: "\"<|sep|>", spaceInside: false, close: "<|close|>argument<|sep|>"),
         ]
         return Dictionary(uniqueKeysWithValues: styles.map { ($0.name, $0) })
     }()
+
+    /// The fields of a `"xml_markers"` object (toolshell's extension: `"style": "xml"` takes the
+    /// parameter markers as data) and the style field each sets.
+    static let markerFields = ["parameter_begin", "name_end", "value_begin", "value_end", "space_after_name", "cdata"]
+
+    /// The style `"xml_markers"` spells out (`path`: the JSON pointer of that object):
+    /// `parameter_begin` NAME `name_end` [whitespace when `space_after_name`] `value_begin` VALUE
+    /// `value_end`; `cdata` lets a raw string be one `<![CDATA[…]]>` section.
+    static func markers(_ m: JSONValue?, path: String) throws -> XMLParameterStyle {
+        func err(_ at: String, _ message: String) -> StructuralTagError { StructuralTagError(path: at, message: message) }
+        guard let m, case .object(let o) = m else {
+            throw err(path, "style xml needs \"xml_markers\": an object with parameter_begin, name_end, value_end "
+                      + "(strings), and optionally value_begin (string), space_after_name and cdata (booleans)")
+        }
+        for (key, _) in o where !markerFields.contains(key) {
+            throw err(path + "/" + JSONPointer.escape(key), "unknown marker field; use " + markerFields.joined(separator: ", "))
+        }
+        func text(_ key: String, required: Bool) throws -> String {
+            guard let v = m[key] else {
+                if required { throw err(path + "/" + key, "is missing; give the text written there as a non-empty string") }
+                return ""
+            }
+            guard let s = v.stringValue, !s.isEmpty || !required else {
+                throw err(path + "/" + key, required ? "must be a non-empty string" : "must be a string")
+            }
+            return s
+        }
+        func flag(_ key: String) throws -> Bool {
+            guard let v = m[key] else { return false }
+            guard let b = v.boolValue else { throw err(path + "/" + key, "must be true or false") }
+            return b
+        }
+        let open = try text("parameter_begin", required: true), nameEnd = try text("name_end", required: true)
+        let valueBegin = try text("value_begin", required: false), close = try text("value_end", required: true)
+        // A parameter name is [A-Za-z_][A-Za-z0-9_]*: the text after it must not go on with a name character.
+        if let first = nameEnd.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_"
+            || ("0"..."9").contains(first) {
+            throw err(path + "/name_end", "starts with a character a parameter name may hold; start it with a delimiter such as \" or >")
+        }
+        var style = XMLParameterStyle(name: "xml", open: open, beforeMark: nameEnd, mark: .none, afterName: valueBegin,
+                                      spaceInside: try flag("space_after_name"), close: close)
+        style.cdata = try flag("cdata")
+        return style
+    }
 
     /// The names Kimi K3 writes for each JSON type.
     static let kimiTypeNames = ["string", "number", "integer", "boolean", "object", "array", "null"]
@@ -139,6 +189,11 @@ extension StructuralTagCompiler {
             let raw = freeText(avoid: [], terminators: [style.close], tags: [], canEnd: false, mode: .plain)
             switch p.kind {
             case .rawText:
+                if style.cdata {
+                    let section = GrammarExpr.sequence([.literal("<![CDATA["), freeText(avoid: [], terminators: ["]]>"], tags: [],
+                                                                                          canEnd: false, mode: .plain), close])
+                    return .sequence([head(""), .choice([raw, section])])
+                }
                 return .sequence([head(style.mark == .stringFlag ? "true" : "string"), raw])
             case .rawLength(let lo, let hi):
                 let char = UTF8Ranges.expr([0...0x10FFFF])

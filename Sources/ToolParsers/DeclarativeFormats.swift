@@ -22,8 +22,11 @@ import Schema
 ///       "structural_tag": {"triggers": ["<call>"], "section": {"begin": "…", "end": "…", "separator": "…"},
 ///                          "call_begin": "<call>{name}", "call_end": "</call>",
 ///                          "arguments": "json_schema" | "qwen_xml_parameter" | "glm_xml" | "minimax_xml"
-///                                       | "deepseek_xml" | "kimi_k3_xml" | "gemma" | "function_gemma"
-///                                       | "any_text"}}]}
+///                                       | "deepseek_xml" | "kimi_k3_xml" | "minimax_m3_xml" | "gemma"
+///                                       | "function_gemma" | "any_text"
+///                                       | "xml" (with "xml_markers": {"parameter_begin": "<p name=\"",
+///                                         "name_end": "\">", "value_begin": "", "value_end": "</p>",
+///                                         "space_after_name": false, "cdata": false})}}]}
 ///
 /// Every mistake (a wrong type, an unknown field, markers the engine cannot tell apart) is reported
 /// with the file, the JSON pointer of the offending value and what to write instead.
@@ -138,6 +141,7 @@ public enum DeclarativeFormats {
         o["call_begin"] = .string(s.callBegin)
         o["call_end"] = .string(s.callEnd)
         o["arguments"] = .string(s.arguments.rawValue)
+        if let m = s.xmlMarkers { o["xml_markers"] = m.json }
         return .object(o)
     }
 
@@ -395,7 +399,7 @@ public enum DeclarativeFormats {
         }
 
         func structuralTag(_ s: JSONValue, _ p: String) throws(ToolParserError) -> StructuralTagTemplate {
-            try known(s, p, ["triggers", "section", "call_begin", "call_end", "arguments"])
+            try known(s, p, ["triggers", "section", "call_begin", "call_end", "arguments", "xml_markers"])
             let argsName = try string(s["arguments"], p + "/arguments") ?? "json_schema"
             guard let args = StructuralTagTemplate.Arguments(rawValue: argsName) else {
                 throw error(p + "/arguments", "unknown '\(argsName)'; use one of "
@@ -410,9 +414,27 @@ public enum DeclarativeFormats {
             }
             let callBegin = try string(s["call_begin"], p + "/call_begin", required: true) ?? ""
             if !callBegin.contains("{name}") { throw error(p + "/call_begin", "must contain {name} where the tool name goes") }
-            return StructuralTagTemplate(triggers: try strings(s["triggers"], p + "/triggers", default: []),
-                                         section: section, callBegin: callBegin,
-                                         callEnd: try string(s["call_end"], p + "/call_end") ?? "", arguments: args)
+            var template = StructuralTagTemplate(triggers: try strings(s["triggers"], p + "/triggers", default: []),
+                                                 section: section, callBegin: callBegin,
+                                                 callEnd: try string(s["call_end"], p + "/call_end") ?? "", arguments: args)
+            let mp = p + "/xml_markers"
+            if let m = try object(s["xml_markers"], mp, "{\"parameter_begin\": …, \"name_end\": …, \"value_end\": …}") {
+                guard args == .xml else { throw error(mp, "markers are read only with \"arguments\": \"xml\"; set that or drop them") }
+                try known(m, mp, ["parameter_begin", "name_end", "value_begin", "value_end", "space_after_name", "cdata"])
+                func text(_ key: String) throws(ToolParserError) -> String {
+                    let t = try string(m[key], mp + "/" + key, required: true) ?? ""
+                    if t.isEmpty { throw error(mp + "/" + key, "must be a non-empty string") }
+                    return t
+                }
+                template.xmlMarkers = StructuralTagTemplate.XMLMarkers(
+                    parameterBegin: try text("parameter_begin"), nameEnd: try text("name_end"),
+                    valueBegin: try string(m["value_begin"], mp + "/value_begin") ?? "", valueEnd: try text("value_end"),
+                    spaceAfterName: try bool(m["space_after_name"], mp + "/space_after_name", default: false),
+                    cdata: try bool(m["cdata"], mp + "/cdata", default: false))
+            } else if args == .xml {
+                throw error(mp, "\"arguments\": \"xml\" needs the parameter markers: {\"parameter_begin\": …, \"name_end\": …, \"value_end\": …}")
+            }
+            return template
         }
     }
 }

@@ -24,8 +24,45 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         /// FunctionGemma: the `gemma` style with strings between `<escape>` (toolshell's
         /// `string_delimiter` extension), keys sorted likewise.
         case functionGemma = "function_gemma"
+        /// MiniMax M3 `NS<key>V NS</key>`, objects and lists as nested elements (`minimax_m3_xml`).
+        case minimaxM3XML = "minimax_m3_xml"
+        /// Parameters around markers given as data (`xmlMarkers`; toolshell's `"style": "xml"`
+        /// extension, for formats whose markers match none of xgrammar's styles).
+        case xml = "xml"
         /// Free text up to the call's end (formats whose argument syntax xgrammar cannot express).
         case anyText = "any_text"
+    }
+
+    /// A format's own parameter markers: `parameterBegin` NAME `nameEnd` [whitespace when
+    /// `spaceAfterName`] `valueBegin` VALUE `valueEnd`, values written as in xgrammar's XML styles
+    /// (strings raw, other values JSON); `cdata`: a raw string may be one `<![CDATA[…]]>` section.
+    public struct XMLMarkers: Sendable, Equatable {
+        public var parameterBegin: String
+        public var nameEnd: String
+        public var valueBegin: String
+        public var valueEnd: String
+        public var spaceAfterName: Bool
+        public var cdata: Bool
+
+        public init(parameterBegin: String, nameEnd: String, valueBegin: String = "", valueEnd: String,
+                    spaceAfterName: Bool = false, cdata: Bool = false) {
+            self.parameterBegin = parameterBegin
+            self.nameEnd = nameEnd
+            self.valueBegin = valueBegin
+            self.valueEnd = valueEnd
+            self.spaceAfterName = spaceAfterName
+            self.cdata = cdata
+        }
+
+        /// The structural tag's `xml_markers` object.
+        public var json: JSONValue {
+            var o = JSONObject([("parameter_begin", .string(parameterBegin)), ("name_end", .string(nameEnd))])
+            if !valueBegin.isEmpty { o["value_begin"] = .string(valueBegin) }
+            o["value_end"] = .string(valueEnd)
+            if spaceAfterName { o["space_after_name"] = true }
+            if cdata { o["cdata"] = true }
+            return .object(o)
+        }
     }
 
     /// Text that starts tool calls in free text (each a prefix of the begin of the tags it opens).
@@ -42,6 +79,8 @@ public struct StructuralTagTemplate: Sendable, Equatable {
     /// The call id a model may write where `{call_id}` stands: its marker, then text matching
     /// `pattern` (Mistral: `[CALL_ID]` and nine letters or digits). Optional in the forced text.
     public var callID: (marker: String, pattern: String)?
+    /// The parameter markers when `arguments` is `.xml`.
+    public var xmlMarkers: XMLMarkers?
 
     public init(triggers: [String], section: (begin: String, end: String, separator: String)? = nil,
                 callBegin: String, callEnd: String, arguments: Arguments = .jsonSchema,
@@ -79,10 +118,17 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         return elements
     }
 
+    /// A template whose arguments are parameters around `markers` (`arguments` is `.xml`).
+    public init(triggers: [String], section: (begin: String, end: String, separator: String)? = nil,
+                callBegin: String, callEnd: String, markers: XMLMarkers) {
+        self.init(triggers: triggers, section: section, callBegin: callBegin, callEnd: callEnd, arguments: .xml)
+        xmlMarkers = markers
+    }
+
     public static func == (a: StructuralTagTemplate, b: StructuralTagTemplate) -> Bool {
         a.triggers == b.triggers && a.section?.begin == b.section?.begin && a.section?.end == b.section?.end
             && a.section?.separator == b.section?.separator && a.callBegin == b.callBegin
-            && a.callEnd == b.callEnd && a.arguments == b.arguments
+            && a.callEnd == b.callEnd && a.arguments == b.arguments && a.xmlMarkers == b.xmlMarkers
             && a.callID?.marker == b.callID?.marker && a.callID?.pattern == b.callID?.pattern
     }
 
@@ -100,12 +146,14 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             switch arguments {
             case .jsonSchema: content = ["type": "json_schema", "json_schema": schema]
             case .qwenXMLParameters: content = ["type": "qwen_xml_parameter", "json_schema": schema]
-            case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML:
+            case .glmXML, .minimaxXML, .deepseekXML, .kimiK3XML, .minimaxM3XML:
                 content = ["type": "json_schema", "json_schema": schema, "style": .string(arguments.rawValue)]
             case .gemma, .functionGemma:
                 var fields: [(String, JSONValue)] = [("type", "json_schema"), ("json_schema", Self.templateKeyOrder(schema)), ("style", "gemma")]
                 if arguments == .functionGemma { fields.append(("string_delimiter", "<escape>")) }
                 content = .object(JSONObject(fields))
+            case .xml:
+                content = ["type": "json_schema", "json_schema": schema, "style": "xml", "xml_markers": xmlMarkers?.json ?? .null]
             case .anyText: content = ["type": "any_text"]
             }
             var begin = callBegin.replacingOccurrences(of: "{name}", with: name)

@@ -4,8 +4,9 @@ import Schema
 @testable import Grammar
 
 /// The XML-like `json_schema` styles of structural tags (qwen_xml, minimax_xml, glm_xml,
-/// deepseek_xml, kimi_k3_xml) against xgrammar: Tests/Fixtures/structural-tags/xml-styles.json
+/// deepseek_xml, deepseek_v4_1_xml, kimi_k3_xml, and the nested minimax_m3_xml, cohere_xml) against xgrammar: Tests/Fixtures/structural-tags/xml-styles.json
 /// holds xgrammar's verdict on texts written in each style for one schema, strict and not
+/// (the nested styles: a schema of their own, strict only)
 /// (made by scripts/make_xml_style_goldens.py). Both the reference recognizer and the production
 /// matcher (over a one-byte-per-token vocabulary) must give the same verdict.
 @Suite struct XMLParameterStyleTests {
@@ -30,7 +31,7 @@ import Schema
             let name = try #require(c["name"]?.stringValue), text = try #require(c["text"]?.stringValue)
             let key = "\(style) \(strict)"
             if compiled[key] == nil {
-                let tag: JSONValue = ["type": "json_schema", "json_schema": schema, "style": .string(style)]
+                let tag: JSONValue = ["type": "json_schema", "json_schema": golden["style_schemas"]?[style] ?? schema, "style": .string(style)]
                 let grammar = try StructuralTagGrammar.compile(tag, schemaOptions: JSONSchemaGrammarOptions(strictAdditionalProperties: strict))
                 compiled[key] = (ReferenceRecognizer(grammar), try CompiledGrammar(grammar, vocabulary: vocabulary))
             }
@@ -46,7 +47,99 @@ import Schema
             let walked = matcher.accept(bytes: Array(text.utf8)) || text.isEmpty
             #expect((walked && matcher.accept(token: 256)) == expected, "matcher, \(key) \(name): \(text.debugDescription)")
         }
-        #expect(diverging == 25)
+        #expect(diverging == 30)
+    }
+
+    /// toolshell's `"style": "xml"` (markers as data, an extension xgrammar does not have): the
+    /// markers of qwen_xml, minimax_xml and glm_xml given as data give xgrammar's verdicts for
+    /// those styles on every golden text.
+    @Test func markersAsDataMatchTheNamedStyles() throws {
+        let markers: [String: JSONValue] = [
+            "qwen_xml": ["parameter_begin": "<parameter=", "name_end": ">", "value_end": "</parameter>"],
+            "minimax_xml": ["parameter_begin": "<parameter name=\"", "name_end": "\">", "value_end": "</parameter>"],
+            "glm_xml": ["parameter_begin": "<arg_key>", "name_end": "</arg_key>", "value_begin": "<arg_value>",
+                        "value_end": "</arg_value>", "space_after_name": true],
+        ]
+        let golden = try CompilerFixtures.json("structural-tags/xml-styles.json")
+        let schema = try #require(golden["schema"])
+        var recognizers: [String: ReferenceRecognizer] = [:]
+        var checked = 0
+        for c in try #require(golden["cases"]?.arrayValue) {
+            let style = try #require(c["style"]?.stringValue), strict = c["strict"]?.boolValue == true
+            guard let m = markers[style] else { continue }
+            let name = try #require(c["name"]?.stringValue), text = try #require(c["text"]?.stringValue)
+            let key = "\(style) \(strict)"
+            if recognizers[key] == nil {
+                let tag: JSONValue = ["type": "json_schema", "json_schema": schema, "style": "xml", "xml_markers": m]
+                recognizers[key] = ReferenceRecognizer(try StructuralTagGrammar.compile(
+                    tag, schemaOptions: JSONSchemaGrammarOptions(strictAdditionalProperties: strict)))
+            }
+            let expected = c["accepted"]?.boolValue == true && (strict || !Self.declaredNameAsAdditional.contains(name))
+            #expect(recognizers[key]!.accepts(Array(text.utf8)) == expected, "xml as \(key) \(name): \(text.debugDescription)")
+            checked += 1
+        }
+        #expect(checked == 120)
+    }
+
+    /// `cdata`: a raw string may be one CDATA section, which may hold the value's end marker.
+    @Test func markersMayLetStringsBeCDATA() throws {
+        let schema: JSONValue = ["type": "object", "properties": ["q": ["type": "string"], "n": ["type": "integer"]], "required": ["q"]]
+        let m: JSONValue = ["parameter_begin": "<param name=\"", "name_end": "\">", "value_end": "</param>", "cdata": true]
+        let r = ReferenceRecognizer(try StructuralTagGrammar.compile(["type": "json_schema", "json_schema": schema, "style": "xml", "xml_markers": m]))
+        for ok in [#"<param name="q">a b</param>"#, #"<param name="q"><![CDATA[x </param> y]]></param>"#,
+                   #"<param name="q"><![CDATA[]]></param><param name="n">2</param>"#] {
+            #expect(r.accepts(Array(ok.utf8)), "\(ok)")
+        }
+        for bad in [#"<param name="q"><![CDATA[x </param> y]]>tail</param>"#, #"<param name="q">a</param><param name="n"><![CDATA[2]]></param>"#] {
+            #expect(!r.accepts(Array(bad.utf8)), "\(bad)")
+        }
+    }
+
+    @Test func badMarkersAreTypedErrorsNamingTheField() {
+        let schema: JSONValue = ["type": "object"]
+        let bad: [(JSONValue?, String, String)] = [
+            (nil, "/xml_markers", "xml_markers"),
+            (["name_end": ">", "value_end": "</p>"], "/xml_markers/parameter_begin", "missing"),
+            (["parameter_begin": "", "name_end": ">", "value_end": "</p>"], "/xml_markers/parameter_begin", "non-empty"),
+            (["parameter_begin": "<p ", "name_end": "x>", "value_end": "</p>"], "/xml_markers/name_end", "delimiter"),
+            (["parameter_begin": "<p ", "name_end": ">", "value_end": "</p>", "cdata": "yes"], "/xml_markers/cdata", "true or false"),
+            (["parameter_begin": "<p ", "name_end": ">", "value_end": "</p>", "value_start": "<v>"], "/xml_markers/value_start", "parameter_begin"),
+        ]
+        for (markers, pointer, hint) in bad {
+            let tag: JSONValue = markers.map { ["type": "json_schema", "json_schema": schema, "style": "xml", "xml_markers": $0] }
+                ?? ["type": "json_schema", "json_schema": schema, "style": "xml"]
+            #expect {
+                _ = try StructuralTagGrammar.compile(["type": "tag", "begin": "<c>", "content": tag, "end": "</c>"])
+            } throws: { error in
+                guard let e = error as? StructuralTagError else { return false }
+                return e.path == "/format/content" + pointer && e.message.contains(hint)
+            }
+        }
+        let markersWithoutStyle: JSONValue = ["type": "json_schema", "json_schema": schema, "style": "glm_xml",
+                                              "xml_markers": ["parameter_begin": "<p ", "name_end": ">", "value_end": "</p>"]]
+        #expect(throws: StructuralTagError(path: "/format/xml_markers",
+                                           message: "markers are read only with \"style\": \"xml\"; set that style or drop them")) {
+            _ = try StructuralTagGrammar.compile(markersWithoutStyle)
+        }
+    }
+
+    /// The nested styles take fixed names and typed values only: the rest is an error at its pointer.
+    @Test func nestedStylesRejectWhatTheyCannotSpell() {
+        let bad: [(JSONValue, String)] = [
+            (["type": "object", "properties": ["p": ["type": "string"]], "additionalProperties": true], "/json_schema/additionalProperties"),
+            (["type": "object", "properties": ["p": ["type": "string", "maxLength": 3]]], "/json_schema/properties/p"),
+            (["type": "object", "properties": ["p": [:]]], "/json_schema/properties/p"),
+            (["type": "object", "properties": ["p": ["type": "array", "items": ["type": ["object", "null"]]]]], "/json_schema/properties/p/items/type"),
+        ]
+        for style in ["minimax_m3_xml", "cohere_xml"] {
+            for (schema, pointer) in bad {
+                #expect {
+                    _ = try StructuralTagGrammar.compile(["type": "json_schema", "json_schema": schema, "style": .string(style)])
+                } throws: { error in
+                    (error as? StructuralTagError)?.path == "/format" + pointer
+                }
+            }
+        }
     }
 
     @Test func unsupportedValuesAreTypedErrorsWithTheirPath() {

@@ -133,6 +133,14 @@ import Schema
             (entry("\"arguments\": {\"style\": \"tagged\", \"name_end\": [\">\"], \"parameter_start\": \"</c\", \"key_end\": \">\", \"value_end\": \"</p>\"}"),
              "/formats/0/call_end", "begins with '</c'"),
             (entry("\"arguments\": {\"style\": \"json\"}, \"section_end\": \"\""), "/formats/0/section_end", "leave the field out"),
+            (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}\", \"arguments\": \"xml\"}"),
+             "/formats/0/structural_tag/xml_markers", "parameter_begin"),
+            (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}\", \"arguments\": \"xml\", "
+                   + "\"xml_markers\": {\"parameter_begin\": \"<p \", \"name_end\": \">\"}}"),
+             "/formats/0/structural_tag/xml_markers/value_end", "missing"),
+            (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}\", \"arguments\": \"glm_xml\", "
+                   + "\"xml_markers\": {\"parameter_begin\": \"<p \", \"name_end\": \">\", \"value_end\": \"</p>\"}}"),
+             "/formats/0/structural_tag/xml_markers", "\"arguments\": \"xml\""),
             ("{\"formats\": [{\"name\": \"x\", \"triggers\": [{\"marker\": \"<c>\"}], \"arguments\": {\"style\": \"json\"}}, {\"name\": \"x\", \"triggers\": [{\"marker\": \"<c>\"}], \"arguments\": {\"style\": \"json\"}}]}",
              "/formats/1/name", "used twice"),
         ]

@@ -79,7 +79,7 @@ import Schema
     /// gemma-style.json) is read back by the same format's parser with the same arguments.
     @Test(arguments: ToolParserRegistry.builtIn.all.filter { f in
         guard let a = f.structural?.arguments else { return false }
-        return [.glmXML, .minimaxXML, .deepseekXML, .kimiK3XML, .gemma, .functionGemma].contains(a)
+        return [.glmXML, .minimaxXML, .deepseekXML, .kimiK3XML, .minimaxM3XML, .xml, .gemma, .functionGemma].contains(a)
     })
     func xmlStyledTextParsesBack(_ format: ToolParserFormat) throws {
         let template = try #require(format.structural)
@@ -106,6 +106,22 @@ import Schema
             case .gemma, .functionGemma:
                 // The whole object in the dialect (braces added below), keys sorted as the chat template writes them.
                 break
+            case .minimaxM3XML:
+                // Every value in an element; objects' members and lists' items nest as elements.
+                func element(_ tag: String, _ v: JSONValue) -> String {
+                    let ns = "]<]minimax[>["
+                    let inner: String
+                    switch v {
+                    case .object(let o): inner = o.map { element($0.0, $0.1) }.joined()
+                    case .array(let a): inner = a.map { element("item", $0) }.joined(separator: "\n")
+                    default: inner = v.stringValue ?? v.jsonString(.compact)
+                    }
+                    return ns + "<" + tag + ">" + inner + ns + "</" + tag + ">"
+                }
+                body += element(key, value)
+            case .xml:
+                let m = try #require(template.xmlMarkers)
+                body += m.parameterBegin + key + m.nameEnd + m.valueBegin + text + m.valueEnd
             default: Issue.record("\(format.name): not an XML style")
             }
         }
@@ -113,6 +129,20 @@ import Schema
             body = GemmaDialect.text(FormatRendering.richArguments, delimiter: template.arguments == .gemma ? "<|\"|>" : "<escape>",
                                      sortedKeys: true)
         }
+        try parsesBack(format, body)
+        // Strings as CDATA sections where the markers allow them (the parser unwraps them).
+        if let m = template.xmlMarkers, m.cdata {
+            var cdata = ""
+            for (key, value) in args {
+                let text = value.stringValue.map { "<![CDATA[" + $0 + "]]>" } ?? value.jsonString(.compact)
+                cdata += m.parameterBegin + key + m.nameEnd + m.valueBegin + text + m.valueEnd
+            }
+            try parsesBack(format, cdata)
+        }
+    }
+
+    private func parsesBack(_ format: ToolParserFormat, _ body: String) throws {
+        let template = try #require(format.structural)
         var call = template.callBegin.replacingOccurrences(of: "{name}", with: "get_weather")
             .replacingOccurrences(of: "{index}", with: "1") + body + template.callEnd
         if let section = template.section { call = section.begin + call + section.end }

@@ -13,8 +13,9 @@ extension BuiltInFormats {
                                           valueEnd: "</parameter>")))),
         structural: StructuralTagTemplate(
             triggers: ["<dots_function_call>"],
-            section: (begin: "<dots_function_call>\n", end: "</dots_function_call>", separator: "\n"),
+            section: (begin: "<dots_function_call>\n", end: "</dots_function_call>", separator: ""),
             callBegin: "<invoke name=\"{name}\">\n",
-            callEnd: "</invoke>",
-            arguments: .anyText))
+            // The template ends each invoke with a newline, the last one too.
+            callEnd: "</invoke>\n",
+            arguments: .minimaxXML))
 }

@@ -14,8 +14,10 @@ extension BuiltInFormats {
                                           valueEnd: "</arg_value:opensource>")))),
         structural: StructuralTagTemplate(
             triggers: ["<tool_calls:opensource>"],
-            section: (begin: "<tool_calls:opensource>\n", end: "</tool_calls:opensource>", separator: "\n"),
+            section: (begin: "<tool_calls:opensource>\n", end: "</tool_calls:opensource>", separator: ""),
             callBegin: "<tool_call:opensource>{name}<tool_sep:opensource>\n",
-            callEnd: "</tool_call:opensource>",
-            arguments: .anyText))
+            // The template ends each call with a newline, the last one too.
+            callEnd: "</tool_call:opensource>\n",
+            markers: .init(parameterBegin: "<arg_key:opensource>", nameEnd: "</arg_key:opensource>",
+                           valueBegin: "<arg_value:opensource>", valueEnd: "</arg_value:opensource>", spaceAfterName: true)))
 }

@@ -17,5 +17,5 @@ extension BuiltInFormats {
             section: (begin: "<tool_calls>", end: "</tool_calls>", separator: ""),
             callBegin: "<tool_call>{name}",
             callEnd: "</tool_call>",
-            arguments: .anyText))
+            arguments: .glmXML))
 }

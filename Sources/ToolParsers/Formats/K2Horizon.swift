@@ -17,5 +17,6 @@ extension BuiltInFormats {
             section: (begin: "<ifm|tool_calls>", end: "</ifm|tool_calls>", separator: ""),
             callBegin: "<ifm|tool_call>{name}",
             callEnd: "</ifm|tool_call>",
-            arguments: .anyText))
+            markers: .init(parameterBegin: "<ifm|arg_key>", nameEnd: "</ifm|arg_key>", valueBegin: "<ifm|arg_value>",
+                           valueEnd: "</ifm|arg_value>", spaceAfterName: true)))
 }

@@ -13,5 +13,5 @@ extension BuiltInFormats {
             triggers: ["<function name=\""],
             callBegin: "<function name=\"{name}\">",
             callEnd: "</function>",
-            arguments: .anyText))
+            markers: .init(parameterBegin: "<param name=\"", nameEnd: "\">", valueEnd: "</param>", cdata: true)))
 }

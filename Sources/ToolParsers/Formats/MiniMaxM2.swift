@@ -13,8 +13,9 @@ extension BuiltInFormats {
                                           valueEnd: "</parameter>")))),
         structural: StructuralTagTemplate(
             triggers: ["<minimax:tool_call>"],
-            section: (begin: "<minimax:tool_call>\n", end: "\n</minimax:tool_call>", separator: "\n"),
+            section: (begin: "<minimax:tool_call>\n", end: "</minimax:tool_call>", separator: ""),
             callBegin: "<invoke name=\"{name}\">\n",
-            callEnd: "</invoke>",
+            // The template ends each invoke with a newline, the last one too.
+            callEnd: "</invoke>\n",
             arguments: .minimaxXML))
 }

@@ -18,8 +18,9 @@ extension BuiltInFormats {
             droppedMarkers: ["</mm:think>"])),
         structural: StructuralTagTemplate(
             triggers: [minimaxM3Namespace + "<tool_call>"],
-            section: (begin: minimaxM3Namespace + "<tool_call>\n", end: minimaxM3Namespace + "</tool_call>", separator: "\n"),
+            section: (begin: minimaxM3Namespace + "<tool_call>\n", end: minimaxM3Namespace + "</tool_call>", separator: ""),
             callBegin: minimaxM3Namespace + "<invoke name=\"{name}\">",
-            callEnd: minimaxM3Namespace + "</invoke>",
-            arguments: .anyText))
+            // The template ends each invoke with a newline, the last one too.
+            callEnd: minimaxM3Namespace + "</invoke>\n",
+            arguments: .minimaxM3XML))
 }

@@ -5,5 +5,5 @@ extension BuiltInFormats {
         name: "poolside_v1", summary: "poolside Laguna: <tool_call>NAME\\n<arg_key>K</arg_key><arg_value>V</arg_value>",
         engine: .markup(glmMarkup),
         structural: StructuralTagTemplate(triggers: ["<tool_call>"], callBegin: "<tool_call>{name}\n",
-                                          callEnd: "</tool_call>", arguments: .anyText))
+                                          callEnd: "</tool_call>", arguments: .glmXML))
 }

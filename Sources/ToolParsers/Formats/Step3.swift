@@ -19,5 +19,5 @@ extension BuiltInFormats {
             section: (begin: step3Section.begin, end: step3Section.end, separator: ""),
             callBegin: "<｜tool_call_begin｜>function<｜tool_sep｜><steptml:invoke name=\"{name}\">",
             callEnd: "</steptml:invoke><｜tool_call_end｜>",
-            arguments: .anyText))
+            markers: .init(parameterBegin: "<steptml:parameter name=\"", nameEnd: "\">", valueEnd: "</steptml:parameter>")))
 }
