@@ -21,6 +21,7 @@ import Schema
 ///                  | {"style": "nested_xml", "tag_prefix": "NS", "name_end": "\">", "call_end_tag": "invoke"},
 ///       "structural_tag": {"triggers": ["<call>"], "section": {"begin": "…", "end": "…", "separator": "…"},
 ///                          "call_begin": "<call>{name}", "call_end": "</call>",
+///                          "call_id": {"marker": "[CALL_ID]", "pattern": "[A-Za-z0-9]{9}"} (where {call_id} stands),
 ///                          "arguments": "json_schema" | "qwen_xml_parameter" | "glm_xml" | "minimax_xml"
 ///                                       | "deepseek_xml" | "kimi_k3_xml" | "minimax_m3_xml" | "gemma"
 ///                                       | "function_gemma" | "any_text"
@@ -142,6 +143,7 @@ public enum DeclarativeFormats {
         o["call_end"] = .string(s.callEnd)
         o["arguments"] = .string(s.arguments.rawValue)
         if let m = s.xmlMarkers { o["xml_markers"] = m.json }
+        if let id = s.callID { o["call_id"] = .object(JSONObject([("marker", .string(id.marker)), ("pattern", .string(id.pattern))])) }
         return .object(o)
     }
 
@@ -399,7 +401,7 @@ public enum DeclarativeFormats {
         }
 
         func structuralTag(_ s: JSONValue, _ p: String) throws(ToolParserError) -> StructuralTagTemplate {
-            try known(s, p, ["triggers", "section", "call_begin", "call_end", "arguments", "xml_markers"])
+            try known(s, p, ["triggers", "section", "call_begin", "call_end", "arguments", "xml_markers", "call_id"])
             let argsName = try string(s["arguments"], p + "/arguments") ?? "json_schema"
             guard let args = StructuralTagTemplate.Arguments(rawValue: argsName) else {
                 throw error(p + "/arguments", "unknown '\(argsName)'; use one of "
@@ -433,6 +435,18 @@ public enum DeclarativeFormats {
                     cdata: try bool(m["cdata"], mp + "/cdata", default: false))
             } else if args == .xml {
                 throw error(mp, "\"arguments\": \"xml\" needs the parameter markers: {\"parameter_begin\": …, \"name_end\": …, \"value_end\": …}")
+            }
+            let ip = p + "/call_id"
+            if let id = try object(s["call_id"], ip, "{\"marker\": \"[CALL_ID]\", \"pattern\": \"[A-Za-z0-9]{9}\"}") {
+                try known(id, ip, ["marker", "pattern"])
+                let marker = try string(id["marker"], ip + "/marker", required: true) ?? ""
+                let pattern = try string(id["pattern"], ip + "/pattern", required: true) ?? ""
+                if marker.isEmpty { throw error(ip + "/marker", "must be a non-empty string (the text before the id)") }
+                if pattern.isEmpty { throw error(ip + "/pattern", "must be a non-empty regular expression for the id") }
+                if !callBegin.contains("{call_id}") { throw error(p + "/call_begin", "must contain {call_id} where the optional call id goes") }
+                template.callID = (marker, pattern)
+            } else if callBegin.contains("{call_id}") {
+                throw error(ip, "call_begin has {call_id}: give {\"marker\": …, \"pattern\": …} for it")
             }
             return template
         }

@@ -141,6 +141,12 @@ import Schema
             (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}\", \"arguments\": \"glm_xml\", "
                    + "\"xml_markers\": {\"parameter_begin\": \"<p \", \"name_end\": \">\", \"value_end\": \"</p>\"}}"),
              "/formats/0/structural_tag/xml_markers", "\"arguments\": \"xml\""),
+            (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}{call_id}\"}"),
+             "/formats/0/structural_tag/call_id", "{call_id}"),
+            (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}\", \"call_id\": {\"marker\": \"#\", \"pattern\": \"[0-9]+\"}}"),
+             "/formats/0/structural_tag/call_begin", "{call_id}"),
+            (entry("\"arguments\": {\"style\": \"json\"}, \"structural_tag\": {\"call_begin\": \"<c>{name}{call_id}\", \"call_id\": {\"marker\": \"#\"}}"),
+             "/formats/0/structural_tag/call_id/pattern", "missing"),
             ("{\"formats\": [{\"name\": \"x\", \"triggers\": [{\"marker\": \"<c>\"}], \"arguments\": {\"style\": \"json\"}}, {\"name\": \"x\", \"triggers\": [{\"marker\": \"<c>\"}], \"arguments\": {\"style\": \"json\"}}]}",
              "/formats/1/name", "used twice"),
         ]
