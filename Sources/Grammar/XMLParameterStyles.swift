@@ -10,7 +10,9 @@ import Schema
 /// - as its raw text when the property is an enum or a const (strings unquoted, other values as
 ///   their JSON text);
 /// - raw or as a JSON array or object when the property has no type at all;
-/// - as JSON under the property's schema otherwise (numbers, booleans, objects, arrays, null).
+/// - as JSON under the property's schema otherwise (numbers, booleans, objects, arrays, null);
+///   in the styles without a kind mark a boolean or null parameter may also be Python's
+///   `True`, `False`, `None`, as templates that render values with `str()` write them.
 /// Strings with a pattern or format, and types mixing string with others, are errors (their raw
 /// spelling is not defined by the styles).
 struct XMLParameterStyle: Sendable {
@@ -233,7 +235,17 @@ extension StructuralTagCompiler {
                 case .stringFlag: words = ["false"]
                 case .typeName: words = kimiTypeNames(p.constraints)
                 }
-                return .sequence([head(words), ws, .rule(p.rule! + offset), ws, close])
+                var value = GrammarExpr.rule(p.rule! + offset)
+                if style.mark == .none, let types = p.constraints.types {
+                    // Chat templates that write a parameter with Python's str() (Qwen3-Coder, Seed-OSS,
+                    // MiniCPM 5) spell booleans and null True, False and None; the tagged parsers read
+                    // them (Python dialect), so the model may keep the spelling it was trained on.
+                    var python: [String] = []
+                    if types.contains("boolean") { python += ["True", "False"] }
+                    if types.contains("null") { python.append("None") }
+                    if !python.isEmpty { value = .choice([value] + python.map { .literal($0) }) }
+                }
+                return .sequence([head(words), ws, value, ws, close])
             }
         }
         let nameExpr = Self.name(excluding: parameters.compactMap(\.name))

@@ -4,46 +4,22 @@ import Schema
 import ToolParsers
 @testable import Grammar
 
-/// Built-in tool-call formats' structural tags against the models' own chat templates: every
-/// turn in Tests/Fixtures/tool-parsers/template_cases.json (jinja2 renders of real templates,
-/// text and calls) is text the format's structural tag must accept, for the fixture's tools.
+/// Built-in tool-call formats whose structural tags write parameters in an XML style: they check
+/// the arguments (their template renders are walked by ToolCallLayoutTests), and a checked call
+/// in each is accepted and read back.
 @Suite struct FormatStructuralTagTests {
     /// Formats whose structural tag checks the arguments against the tool's schema in an XML
-    /// style (xgrammar's, or markers as data), with how many template renders each has.
-    static let checked: [String: Int] = [
-        "glm45": 5, "glm47": 5, "ling3": 5, "poolside_v1": 5, "minimax_m2": 5,
-        "deepseek_v32": 5, "deepseek_v4": 5, "deepseek_v41": 5, "kimi_k3": 5, "hy_v3": 5, "minicpm5": 5,
-        "minimax_m3": 5,
-    ]
-    /// Renders the structural tag rejects on purpose: MiniCPM 5's template writes non-string
-    /// values with Python's `str()` (`True`, `{'tags': ['a', 'b'], 'max': 5}`); the tag forces
-    /// JSON there, which the format's parser reads too.
-    static let pythonLiterals: Set<String> = ["minicpm5 parallel_calls", "minicpm5 text_before"]
+    /// style (xgrammar's, or markers as data); ToolCallLayoutTests walks their template renders.
+    static let checked = ["glm45", "glm47", "ling3", "poolside_v1", "minimax_m2", "deepseek_v32", "deepseek_v4",
+                          "deepseek_v41", "kimi_k3", "hy_v3", "minicpm5", "minimax_m3"]
 
-    @Test func templateRendersAreAccepted() throws {
-        let root = try CompilerFixtures.json("tool-parsers/template_cases.json")
-        let catalog = try ToolCatalog(tools: try #require(root["tools"]?.arrayValue))
-        var recognizers: [String: ReferenceRecognizer] = [:]
-        var seen: [String: Int] = [:]
-        for c in try #require(root["cases"]?.arrayValue) {
-            let text = try #require(c["text"]?.stringValue), id = c["case"]?.stringValue ?? ""
-            for parser in (c["parsers"]?.arrayValue ?? []).compactMap(\.stringValue) where Self.checked[parser] != nil {
-                if recognizers[parser] == nil {
-                    let format = try #require(ToolParserRegistry.builtIn.format(named: parser))
-                    let template = try #require(format.structural)
-                    #expect(template.arguments != .anyText && template.arguments != .jsonSchema, "\(parser)")
-                    // The renders write JSON values with json.dumps' ", " and ": " (the default JSON
-                    // layout is decided elsewhere; this checks markers and values).
-                    recognizers[parser] = ReferenceRecognizer(try StructuralTagGrammar.compile(
-                        template.structuralTag(tools: catalog, choice: .auto),
-                        schemaOptions: JSONSchemaGrammarOptions(whitespace: .flexible(maxRun: 20))))
-                }
-                let expected = !Self.pythonLiterals.contains("\(parser) \(id)")
-                #expect(recognizers[parser]!.accepts(Array(text.utf8)) == expected, "\(parser) \(id): \(text.debugDescription)")
-                seen[parser, default: 0] += 1
-            }
+    @Test func xmlFormatsCheckTheirArguments() throws {
+        for parser in Self.checked {
+            let template = try #require(ToolParserRegistry.builtIn.format(named: parser)?.structural)
+            #expect(template.arguments != .anyText && template.arguments != .jsonSchema, "\(parser)")
         }
-        #expect(seen == Self.checked)
+        let rendered = Set(ToolCallLayoutTests.forcedCases.map(\.parser))
+        #expect(rendered.isSuperset(of: Self.checked), "\(Set(Self.checked).subtracting(rendered))")
     }
 
     /// Every format whose tag writes parameters around markers (glm_xml, minimax_xml, or markers
