@@ -89,7 +89,7 @@ extension SchemaCompiler {
                 case "minContains", "maxContains": if o["contains"] != nil { complementBlocker = kp(k); return nil }
                 case "then", "else": if o["if"] != nil && !legacyDraft { complementBlocker = kp(k); return nil }
                 case "if": if !legacyDraft { complementBlocker = kp(k); return nil }
-                case "multipleOf", "format", "patternProperties", "additionalProperties", "propertyNames", "items",
+                case "multipleOf", "format", "patternProperties", "additionalProperties", "propertyNames",
                      "prefixItems", "uniqueItems", "contains", "oneOf", "dependencies", "dependentRequired", "dependentSchemas",
                      "unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef", "$recursiveAnchor":
                     complementBlocker = kp(k)

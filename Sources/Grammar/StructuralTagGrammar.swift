@@ -160,6 +160,12 @@ struct StructuralTagCompiler {
                 }
                 options.whitespace = n == 0 ? .compact : .flexible(maxRun: Int(n))
             }
+            if let excluded = f["excludes"], excluded != .null, excluded.arrayValue?.isEmpty != true {
+                // xgrammar keeps these texts out of the content's strings; this compiler does not
+                // enforce that, and a constraint is never silently dropped.
+                throw err(path + "/excludes", "excludes inside json_schema content is not supported; drop it, or forbid the texts "
+                          + "with a pattern on the string properties")
+            }
             let style = type == "qwen_xml_parameter" ? "qwen_xml" : (f["style"]?.stringValue ?? "json")
             if f[GemmaStyle.delimiterField] != nil && style != GemmaStyle.name {
                 throw err(path + "/" + GemmaStyle.delimiterField, "a string delimiter applies to the gemma style only; add \"style\": \"gemma\" or remove it")

@@ -113,7 +113,6 @@ final class SchemaEvaluator {
                                 draft inheritedDraft: SchemaDraft) -> EvaluatedParts? {
         var base = inheritedBase
         var draft = inheritedDraft
-        let registry = validator.registry
         if let s = o["$schema"]?.stringValue, let d = SchemaDraft(schemaURI: s) { draft = d }
         let refOnly = draft == .draft7 && o["$ref"] != nil
         var pushedScope = false

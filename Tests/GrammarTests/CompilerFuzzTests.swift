@@ -148,7 +148,7 @@ import Testing
         for i in 0..<20_000 { props["p\(i)"] = ["type": "integer"] }
         _ = Self.schema(["type": "object", "properties": .object(props), "required": .array((0..<20_000).map { .string("p\($0)") })], "20k properties")
         _ = Self.schema(["type": "object", "properties": .object(props), "additionalProperties": false], "20k optional properties")
-        for bound in [1e308, -1e308, 1e-300, 4.9e-324] {
+        for bound in [1e308, -1e308, 1e-300, Double.leastNonzeroMagnitude] {
             let b = JSONValue.number(bound, source: nil)
             _ = Self.schema(["type": "number", "minimum": b, "maximum": 1e308], "minimum \(bound)")
             _ = Self.schema(["type": "number", "multipleOf": b], "multipleOf \(bound)")
@@ -335,7 +335,7 @@ enum SchemaMutator {
         ("maximum", [0, 1e308, -5, 1e-300]),
         ("exclusiveMinimum", [true, 0, 1e300]),
         ("exclusiveMaximum", [false, 10, -1e300]),
-        ("multipleOf", [0, -2, 1e-300, 0.1, 7, 1e308, 4.9e-324]),
+        ("multipleOf", [0, -2, 1e-300, 0.1, 7, 1e308, .number(.leastNonzeroMagnitude, source: nil)]),
         ("minItems", [0, 5, 100_000]),
         ("maxItems", [0, 1, 100_000, -1]),
         ("uniqueItems", [true, false]),

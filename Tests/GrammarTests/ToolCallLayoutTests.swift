@@ -87,6 +87,12 @@ import ToolParsers
                         try tag("2").accepts(Array("<c>{\"a\":   1}</c>".utf8))]
         #expect(verdicts == [true, false, true, true, false])
         #expect(throws: StructuralTagError.self) { try tag("-1") }
+        // xgrammar's excludes on json_schema content is not enforced here: an error, not ignored.
+        let excludes = try JSONValue.parse(#"{"type":"json_schema","json_schema":{"type":"string"},"excludes":["<|x|>"]}"#)
+        #expect(throws: StructuralTagError(path: "/format/excludes", message: "excludes inside json_schema content is not supported; "
+                                           + "drop it, or forbid the texts with a pattern on the string properties")) {
+            try StructuralTagGrammar.compile(excludes)
+        }
         #expect(throws: StructuralTagError.self) { try tag("\"x\"") }
     }
 }

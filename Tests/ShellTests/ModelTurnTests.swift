@@ -105,7 +105,7 @@ import Testing
         // A GGUF header that promises more tensors than the file holds.
         var bytes: [UInt8] = Array("GGUF".utf8) + [3, 0, 0, 0]
         bytes += [200, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0]
-        FileManager.default.createFile(atPath: dir + "/broken.gguf", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir + "/broken.gguf", contents: Data(bytes))
         try "/load broken.gguf\n/set seed 3\n/show params\n".write(toFile: dir + "/b.tsh", atomically: true, encoding: .utf8)
         let run = try runToolshell(["run", dir + "/b.tsh", "--json"])
         #expect(run.status == 2)
