@@ -17,6 +17,9 @@ struct JSONSpelling {
     var delimiter: String?
     /// How a string's code points are written between the delimiters.
     var encoding: RegexEncoding
+    /// How null is written: `null`, and in the gemma style also Python's `None`, as Gemma 4's
+    /// chat template renders it (the format's parser reads both).
+    var nulls = ["null"]
 
     static let json = JSONSpelling(name: "json", bareKeys: false, open: .literal("\""), close: .literal("\""), delimiter: nil,
                                    encoding: .jsonString)
@@ -90,7 +93,7 @@ extension StructuralTagCompiler {
         let sc = SchemaCompiler(root: schema, options: options)
         let marker = markerExpr(delimiter)
         sc.spelling = JSONSpelling(name: GemmaStyle.name, bareKeys: true, open: marker, close: marker, delimiter: delimiter,
-                                   encoding: .utf8)
+                                   encoding: .utf8, nulls: ["null", "None"])
         return embed(try sc.compileRoot(padded: false))
     }
 }

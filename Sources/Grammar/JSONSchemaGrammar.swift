@@ -675,7 +675,7 @@ final class SchemaCompiler {
         for t in ["null", "boolean", "object", "array", "string", "number", "integer"] where types.contains(t) {
             if t == "integer" && types.contains("number") { continue }
             switch t {
-            case "null": alts.append(.literal("null"))
+            case "null": alts.append(.choice(spelling.nulls.map { .literal($0) }))
             case "boolean": alts.append(.choice([.literal("true"), .literal("false")]))
             case "string": alts.append(try compileString(c))
             case "number", "integer": alts.append(try compileNumber(c, integer: t == "integer"))
