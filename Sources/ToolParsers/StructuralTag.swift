@@ -96,6 +96,11 @@ public struct StructuralTagTemplate: Sendable, Equatable {
     /// The placeholders of `callBegin` other than `{name}`.
     static let placeholders = ["{index}", "{call_id}"]
 
+    /// Where the first of `placeholders` stands in `text`, if any does.
+    static func firstPlaceholder(in text: Substring) -> Range<Substring.Index>? {
+        placeholders.compactMap { text.firstRange(of: $0) }.min { $0.lowerBound < $1.lowerBound }
+    }
+
     /// The structural-tag elements for `text`, the part of a call's begin from its first
     /// placeholder on: literal text as constants, `{index}` as digits, `{call_id}` as the
     /// optional id.
@@ -103,7 +108,7 @@ public struct StructuralTagTemplate: Sendable, Equatable {
         var elements: [JSONValue] = []
         var rest = Substring(text)
         while !rest.isEmpty {
-            let next = Self.placeholders.compactMap { rest.firstRange(of: $0) }.min { $0.lowerBound < $1.lowerBound }
+            let next = Self.firstPlaceholder(in: rest)
             let literal = rest[..<(next?.lowerBound ?? rest.endIndex)]
             if !literal.isEmpty { elements.append(["type": "const_string", "value": .string(String(literal))]) }
             guard let next else { break }
@@ -157,7 +162,7 @@ public struct StructuralTagTemplate: Sendable, Equatable {
             case .anyText: content = ["type": "any_text"]
             }
             var begin = callBegin.replacingOccurrences(of: "{name}", with: name)
-            if let first = Self.placeholders.compactMap({ begin.firstRange(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+            if let first = Self.firstPlaceholder(in: begin[...]) {
                 // The tag begins before the first placeholder; what the model writes there and the
                 // rest of the begin come first in its content.
                 var elements = beginElements(String(begin[first.lowerBound...]))

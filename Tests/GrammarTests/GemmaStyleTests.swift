@@ -50,8 +50,7 @@ import Schema
         let (schemas, cases) = try Self.goldens()
         #expect(cases.count >= 60)
         #expect(cases.contains { $0["accepted"] == true } && cases.contains { $0["accepted"] == false })
-        let tokens = (0..<256).map { [UInt8($0)] } + [Array("<end>".utf8)]
-        let vocabulary = TokenVocabulary(tokens: tokens, special: [256], endOfGeneration: [256])
+        let vocabulary = byteVocabulary()
         var compiled: [String: (ReferenceRecognizer, CompiledGrammar)] = [:]
         var diverging = 0
         for c in cases {
@@ -76,9 +75,7 @@ import Schema
                 diverging += 1
             }
             #expect(recognizer.accepts(Array(text.utf8)) == expected, "\(key) \(name): \(text.debugDescription)")
-            let matcher = GrammarMatcher(grammar)
-            let walked = matcher.accept(bytes: Array(text.utf8)) || text.isEmpty
-            #expect((walked && matcher.accept(token: 256)) == expected, "matcher, \(key) \(name): \(text.debugDescription)")
+            #expect(grammar.acceptsWhole(text) == expected, "matcher, \(key) \(name): \(text.debugDescription)")
         }
         #expect(diverging == Self.deliberate.count + Self.deliberateAccepts.count)
     }
@@ -119,8 +116,7 @@ import Schema
         #expect(!r.accepts(Array("{city:".utf8) + q + Array("a<|\"|>b".utf8) + q + [0x7D]))
         #expect(r.accepts(Array("{city:".utf8) + q + Array("a<|\"|b".utf8) + q + [0x7D]))
         // The production matcher over a vocabulary where <|"|> is special token 257.
-        let tokens = (0..<256).map { [UInt8($0)] } + [Array("<end>".utf8), Array("<|\"|>".utf8)]
-        let vocabulary = TokenVocabulary(tokens: tokens, special: [256, 257], endOfGeneration: [256])
+        let vocabulary = byteVocabulary(specials: ["<|\"|>"])
         let grammar = try CompiledGrammar(try StructuralTagGrammar.compile(Self.tag(schema, anyOrder: false), specialTokens: ["<|\"|>"]),
                                           vocabulary: vocabulary)
         let m = GrammarMatcher(grammar)

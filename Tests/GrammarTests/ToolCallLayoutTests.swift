@@ -19,9 +19,7 @@ import ToolParsers
     }
 
     static let fixture: (tools: [JSONValue], cases: [Case]) = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/tool-parsers/template_cases.json")
-        guard let data = try? Data(contentsOf: url), let root = try? JSONValue.parse(bytes: Array(data)) else { return ([], []) }
+        guard let root = try? CompilerFixtures.json("tool-parsers/template_cases.json") else { return ([], []) }
         var cases: [Case] = []
         for c in root["cases"]?.arrayValue ?? [] {
             for parser in c["parsers"]?.arrayValue ?? [] {

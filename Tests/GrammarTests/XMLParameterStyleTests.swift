@@ -22,8 +22,7 @@ import Schema
         let schema = try #require(golden["schema"])
         let cases = try #require(golden["cases"]?.arrayValue)
         #expect(cases.count >= 200)
-        let tokens = (0..<256).map { [UInt8($0)] } + [Array("<end>".utf8)]
-        let vocabulary = TokenVocabulary(tokens: tokens, special: [256], endOfGeneration: [256])
+        let vocabulary = byteVocabulary()
         var compiled: [String: (ReferenceRecognizer, CompiledGrammar)] = [:]
         var diverging = 0
         for c in cases {
@@ -43,9 +42,7 @@ import Schema
                 diverging += 1
             }
             #expect(recognizer.accepts(Array(text.utf8)) == expected, "\(key) \(name): \(text.debugDescription)")
-            let matcher = GrammarMatcher(grammar)
-            let walked = matcher.accept(bytes: Array(text.utf8)) || text.isEmpty
-            #expect((walked && matcher.accept(token: 256)) == expected, "matcher, \(key) \(name): \(text.debugDescription)")
+            #expect(grammar.acceptsWhole(text) == expected, "matcher, \(key) \(name): \(text.debugDescription)")
         }
         #expect(diverging == 30)
     }
